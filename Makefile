@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: install run test lint test-sqlite test-postgres browser messages bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/banli migrate --noinput
+	$(BIN)/banli demo
+	$(BIN)/banli collectstatic --noinput -v 0
+	$(BIN)/banli runserver 127.0.0.1:8000
+
+# Debian's Chromium for the browser tests; never a browser download.
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+lint: install
+	$(BIN)/ruff check banli tests
+	$(BIN)/ruff format --check banli tests
+	$(BIN)/mypy banli
+	$(BIN)/banli makemigrations --check --dry-run >/dev/null
+
+test-sqlite: install browser
+	$(BIN)/pytest
+
+# The same suite on PostgreSQL wherever one answers on 127.0.0.1:5432.
+test-postgres: install
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "PostgreSQL answers: running the suite against it"; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"; \
+	else echo "PostgreSQL does not answer on 127.0.0.1:5432: skipped"; fi
+
+test: lint test-sqlite test-postgres
+
+messages: install
+	cd banli && ../$(BIN)/banli makemessages -l zh_Hans -l en --no-obsolete && ../$(BIN)/banli compilemessages

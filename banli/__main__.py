@@ -1,0 +1,15 @@
+"""The `banli` command: Django's management commands with banli's settings."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "banli.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["banli", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

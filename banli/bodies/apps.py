@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BodiesConfig(AppConfig):
+    name = "banli.bodies"
+    label = "bodies"
+    verbose_name = _("Bodies and people")

@@ -1,0 +1,304 @@
+"""Bodies (机关), their terms and sessions, rules, categories, people, units and roles."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BodyType(models.TextChoices):
+    CONGRESS = "congress", _("People's congress")
+    CPPCC = "cppcc", _("Political consultative conference")
+
+
+class Level(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County / district")
+    TOWNSHIP = "township", _("Township")
+
+
+class Body(models.Model):
+    """One people's congress (人大) or one CPPCC (政协) at one level (机关)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    body_type = models.CharField(_("type"), max_length=10, choices=BodyType.choices)
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent body"), null=True, blank=True, on_delete=models.PROTECT
+    )
+
+    class Meta:
+        verbose_name = _("body")
+        verbose_name_plural = _("bodies")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_congress(self) -> bool:
+        return self.body_type == BodyType.CONGRESS
+
+    @property
+    def rules(self) -> "BodyRules":
+        """The body's settings; documented defaults when none were saved."""
+        try:
+            return self.rule_set
+        except BodyRules.DoesNotExist:
+            return BodyRules(body=self)
+
+
+def default_result_classes() -> list[str]:
+    return ["A", "B", "C"]
+
+
+class BodyRules(models.Model):
+    """A body's handling rules (办理规则), with the defaults of the Representative Law and
+    the CPPCC proposal rules. Places differ; each body edits its own."""
+
+    body = models.OneToOneField(Body, on_delete=models.CASCADE, related_name="rule_set")
+    # Representative Law art. 49: motions need a delegation or at least 10 deputies (30 at the
+    # national congress, 5 at township level).
+    motion_min_signers = models.PositiveSmallIntegerField(
+        _("deputies needed for a joint motion"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: 30 national, 5 township, 10 otherwise."),
+    )
+    # Representative Law art. 51: reply within three months of assignment, six at most.
+    reply_months = models.PositiveSmallIntegerField(_("reply due (months)"), default=3)
+    complex_reply_months = models.PositiveSmallIntegerField(
+        _("reply due for a complex item (months)"), default=6
+    )
+    max_reply_months = models.PositiveSmallIntegerField(
+        _("latest reply with an extension (months)"), default=6
+    )
+    co_opinion_months = models.PositiveSmallIntegerField(
+        _("co-handling opinion due (months)"), default=1
+    )
+    dispute_working_days = models.PositiveSmallIntegerField(
+        _("working days to dispute an assignment"), default=5
+    )
+    rehandle_months = models.PositiveSmallIntegerField(_("re-handling due (months)"), default=1)
+    evaluation_months = models.PositiveSmallIntegerField(_("evaluation window (months)"), default=1)
+    disclosure_working_days = models.PositiveSmallIntegerField(
+        _("working days to publish a public reply"), default=20
+    )
+    result_classes = models.JSONField(
+        _("result classes"),
+        default=default_result_classes,
+        help_text=_('Codes in order, e.g. ["A", "B", "C"] or ["A", "B", "C", "D"].'),
+    )
+    planned_class = models.CharField(
+        _("class that needs a planned completion date"), max_length=8, default="B"
+    )
+
+    class Meta:
+        verbose_name = _("handling rules")
+        verbose_name_plural = _("handling rules")
+
+    def __str__(self) -> str:
+        return str(self.body)
+
+    def motion_threshold(self) -> int:
+        if self.motion_min_signers:
+            return self.motion_min_signers
+        level = self.body.level
+        if level == Level.NATIONAL:
+            return 30
+        if level == Level.TOWNSHIP:
+            return 5
+        return 10
+
+
+class Term(models.Model):
+    """A term of the body (届), e.g. the 17th."""
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="terms")
+    number = models.PositiveSmallIntegerField(_("number"))
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        ordering = ["body", "-number"]
+        constraints = [models.UniqueConstraint(fields=["body", "number"], name="term_unique")]
+
+    def __str__(self) -> str:
+        return _("%(body)s, term %(number)s") % {"body": self.body, "number": self.number}
+
+
+class SessionPeriod(models.TextChoices):
+    PLENARY = "plenary", _("During the session")
+    INTERIM = "interim", _("Between sessions")
+
+
+class Session(models.Model):
+    """A session of a term (次会议), or the between-sessions period after it (闭会期间).
+
+    Items are numbered per session and kind."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="sessions")
+    number = models.PositiveSmallIntegerField(_("number"))
+    period = models.CharField(
+        _("period"), max_length=8, choices=SessionPeriod.choices, default=SessionPeriod.PLENARY
+    )
+    name = models.CharField(_("name"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"))
+    opens_on = models.DateField(_("opens"), null=True, blank=True)
+    closes_on = models.DateField(_("closes"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-year", "-number", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "number", "period"], name="session_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def body(self) -> Body:
+        return self.term.body
+
+
+class Category(models.Model):
+    """A body's category of items (分类), e.g. 经济发展类."""
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=60)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["body", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["body", "name"], name="category_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberType(models.TextChoices):
+    DEPUTY = "deputy", _("Deputy")
+    CPPCC_MEMBER = "cppcc_member", _("CPPCC member")
+    DELEGATION = "delegation", _("Delegation")
+    PRESIDIUM = "presidium", _("Presidium")
+    PARTY = "party", _("Participating party")
+    COMMITTEE = "committee", _("Special committee")
+    SECTOR = "sector", _("Sector")
+    ORGANISATION = "organisation", _("People's organisation")
+
+
+INDIVIDUAL_TYPES = {MemberType.DEPUTY, MemberType.CPPCC_MEMBER}
+
+
+class Member(models.Model):
+    """Someone who may propose (提出人): a deputy (代表) or CPPCC member (委员), or a group
+    that proposes in its own name (代表团, 民主党派, 专委会, 界别…)."""
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="members")
+    member_type = models.CharField(_("type"), max_length=16, choices=MemberType.choices)
+    name = models.CharField(_("name"), max_length=60)
+    delegation = models.CharField(_("delegation"), max_length=60, blank=True)
+    party = models.CharField(_("party"), max_length=60, blank=True)
+    sector = models.CharField(_("sector"), max_length=60, blank=True)
+    employer = models.CharField(_("employer and post"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("deputy or member")
+        verbose_name_plural = _("deputies and members")
+        ordering = ["body", "name"]
+        indexes = [models.Index(fields=["body", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_individual(self) -> bool:
+        return self.member_type in INDIVIDUAL_TYPES
+
+
+class Unit(models.Model):
+    """A handling unit (承办单位): a government, a department, a court, a state company…"""
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="units")
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("handling unit")
+        verbose_name_plural = _("handling units")
+        ordering = ["body", "name"]
+        constraints = [models.UniqueConstraint(fields=["body", "name"], name="unit_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """The roles of DOMAIN.md §1."""
+
+    PROPOSER = "proposer", _("Proposer")
+    STAFF = "staff", _("Body staff")
+    UNIT_COORDINATOR = "unit_coordinator", _("Unit coordinator")
+    UNIT_HANDLER = "unit_handler", _("Unit handler")
+    UNIT_LEADER = "unit_leader", _("Unit leader")
+    SUPERVISOR = "supervisor", _("Supervising leader")
+    EVALUATOR = "evaluator", _("Third-party evaluator")
+    AUDITOR = "auditor", _("Auditor")
+
+
+UNIT_ROLES = {Role.UNIT_COORDINATOR, Role.UNIT_HANDLER, Role.UNIT_LEADER}
+# Roles that read every record of their body.
+BODY_WIDE_READERS = {Role.STAFF, Role.AUDITOR, Role.SUPERVISOR}
+
+
+class Profile(models.Model):
+    """A user's place in banli: one body, the roles held there, and the unit or member
+    the user acts for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    body = models.ForeignKey(Body, verbose_name=_("body"), on_delete=models.PROTECT)
+    roles = models.JSONField(_("roles"), default=list, help_text=_("Role codes."))
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    member = models.OneToOneField(
+        Member,
+        verbose_name=_("deputy or member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="profile",
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.body}"
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles

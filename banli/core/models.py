@@ -1,0 +1,108 @@
+"""What every app shares: the append-only history and the official calendar's overrides."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import clock
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete a history entry."""
+
+
+class HistoryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("history entries cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("history entries cannot be deleted")
+
+    def for_root(self, obj):
+        """Every entry of a case file (an item and everything done under it)."""
+        ct = ContentType.objects.get_for_model(obj)
+        return self.filter(root_type=ct, root_id=obj.pk)
+
+    def for_target(self, obj):
+        ct = ContentType.objects.get_for_model(obj)
+        return self.filter(target_type=ct, target_id=obj.pk)
+
+
+class HistoryEntry(models.Model):
+    """One thing that happened (办理记录): who did what, when, from which state to which, why.
+
+    Append-only: saving an existing entry, or deleting one, raises.
+    `target` is the object acted on (an item, an assignment); `root` is the case file it belongs
+    to, so an item's timeline is one indexed query.
+    """
+
+    at = models.DateTimeField(_("time"), default=clock.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the system acted (a deadline passed)."),
+    )
+    action = models.CharField(_("action"), max_length=64)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    root_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    root_id = models.PositiveBigIntegerField()
+    from_state = models.CharField(_("from state"), max_length=32, blank=True)
+    to_state = models.CharField(_("to state"), max_length=32, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["root_type", "root_id", "at"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("history entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("history entries cannot be deleted")
+
+    @property
+    def changes_state(self) -> bool:
+        return self.from_state != self.to_state
+
+
+class CalendarDay(models.Model):
+    """A day of the official calendar entered by an admin (法定节假日 / 调休上班日).
+
+    Entered days take precedence over the chinese-calendar package, which only knows the
+    years published before its release.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(
+        _("working day"), help_text=_("Ticked for an adjusted working weekend (调休上班).")
+    )
+    name = models.CharField(_("name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("official calendar day")
+        verbose_name_plural = _("official calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

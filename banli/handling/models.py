@@ -1,0 +1,284 @@
+"""Handling: assignments to units, disputes, extensions, contacts, opinions, replies,
+evaluations, class changes and the notices that reach proposers."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from banli.bodies.models import Member, Unit
+from banli.items.models import Item
+
+from .workflow import AssignmentState
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead unit")
+    CO = "co", _("Co-handling unit")
+
+
+class Assignment(models.Model):
+    """An item given to one unit to handle (交办): as a lead unit (主办/分办), which replies,
+    or as a co-handling unit (协办), which sends its opinion to the lead units."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="assignments")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT)
+    role = models.CharField(_("role"), max_length=4, choices=AssignmentRole.choices)
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=AssignmentState.choices,
+        default=AssignmentState.PENDING,
+    )
+    assigned_on = models.DateField(_("assigned"))
+    due_on = models.DateField(_("due"))
+    dispute_due_on = models.DateField(_("dispute by"))
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handler_phone = models.CharField(_("handler's phone"), max_length=30, blank=True)
+    accepted_on = models.DateField(_("accepted"), null=True, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["item", "role", "id"]
+        indexes = [
+            models.Index(fields=["unit", "state"]),
+            models.Index(fields=["state", "due_on"]),
+            models.Index(fields=["item", "role", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.display_number} → {self.unit}"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == AssignmentRole.LEAD
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in {"pending", "disputed", "handling", "rehandling"}
+
+
+class DecisionState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class Extension(models.Model):
+    """A unit's request for more time (延期申请), decided by the body's staff."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="extensions")
+    requested_due_on = models.DateField(_("new due date"))
+    previous_due_on = models.DateField(_("previous due date"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("decision"), max_length=10, choices=DecisionState.choices, default=DecisionState.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} → {self.requested_due_on}"
+
+
+class ContactMethod(models.TextChoices):
+    MEETING = "meeting", _("Meeting")
+    PHONE = "phone", _("Phone")
+    SITE_VISIT = "site_visit", _("Site visit")
+    ONLINE = "online", _("Online")
+
+
+class ContactStage(models.TextChoices):
+    BEFORE = "before", _("Before drafting")
+    DURING = "during", _("During handling")
+    AFTER = "after", _("After the reply")
+
+
+class Contact(models.Model):
+    """A contact with the proposer (三见面: before drafting, during handling, after replying)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="contacts")
+    stage = models.CharField(_("stage"), max_length=8, choices=ContactStage.choices)
+    method = models.CharField(_("method"), max_length=12, choices=ContactMethod.choices)
+    contacted_on = models.DateField(_("date"))
+    notes = models.TextField(_("notes"), blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("contact with the proposer")
+        verbose_name_plural = _("contacts with the proposer")
+        ordering = ["contacted_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.contacted_on} {self.get_method_display()}"
+
+
+class CoHandlingOpinion(models.Model):
+    """A co-handling unit's written opinion to the lead unit (协办意见); never to the proposer."""
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="opinion")
+    text = models.TextField(_("opinion"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        verbose_name = _("co-handling opinion")
+        verbose_name_plural = _("co-handling opinions")
+
+    def __str__(self) -> str:
+        return str(self.assignment)
+
+
+class Reply(models.Model):
+    """A lead unit's reply (答复函): drafted by the handler, signed by the unit leader (签发)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="replies")
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    text = models.TextField(_("text"))
+    result_class = models.CharField(_("result class"), max_length=8)
+    planned_on = models.DateField(_("planned completion"), null=True, blank=True)
+    is_public = models.BooleanField(_("public"), default=False)
+    contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    drafted_at = models.DateTimeField(_("drafted"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
+    replied_on = models.DateField(_("reply date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        ordering = ["round", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "round"], name="reply_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} ({self.round})"
+
+    @property
+    def is_sent(self) -> bool:
+        return self.signed_at is not None
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Evaluation(models.Model):
+    """A proposer's evaluation of the handling (评价): the contact and attitude, and the result.
+
+    On a joint item the lead proposer's evaluation counts in the figures (`counts`)."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="evaluations")
+    round = models.PositiveSmallIntegerField(_("round"))
+    member = models.ForeignKey(Member, verbose_name=_("evaluated by"), on_delete=models.PROTECT)
+    attitude = models.CharField(_("contact and attitude"), max_length=20, choices=Rating.choices)
+    result = models.CharField(_("result"), max_length=20, choices=Rating.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    counts = models.BooleanField(_("counts in the figures"), default=False)
+    evaluated_at = models.DateTimeField(_("evaluated"))
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        ordering = ["round", "evaluated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "round", "member"], name="evaluation_once_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.get_result_display()}"
+
+
+class ResultClassChange(models.Model):
+    """Each dated change of an item's result class (办理结果分类), from a reply or a follow-up."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="class_changes")
+    from_class = models.CharField(_("from"), max_length=8, blank=True)
+    to_class = models.CharField(_("to"), max_length=8)
+    changed_on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=20, default="reply")
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("result class change")
+        verbose_name_plural = _("result class changes")
+        ordering = ["changed_on", "id"]
+        indexes = [models.Index(fields=["item", "changed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_class or '-'} → {self.to_class} ({self.changed_on})"
+
+
+class NoticeKind(models.TextChoices):
+    REPLY = "reply", _("Reply")
+    EXTENSION = "extension", _("Extension")
+    STATE = "state", _("Progress")
+
+
+class Notice(models.Model):
+    """Something a proposer is told (通知): each reply reaches every proposer of a joint or
+    merged item (逐人答复、分别答复), and approved extensions are announced."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="notices")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=10, choices=NoticeKind.choices)
+    text = models.TextField(_("text"))
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("sent"))
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["member", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text

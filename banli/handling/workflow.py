@@ -1,0 +1,68 @@
+"""The assignment workflow (交办 → 签收/退回 → 办理 → 答复) as one table."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from banli.core.workflow import SYSTEM, Transition, Workflow
+
+
+class AssignmentState(models.TextChoices):
+    PENDING = "pending", _("Awaiting acceptance")
+    DISPUTED = "disputed", _("Disputed")
+    REASSIGNED = "reassigned", _("Reassigned")
+    HANDLING = "handling", _("In handling")
+    REPLIED = "replied", _("Replied")
+    OPINION_SENT = "opinion_sent", _("Opinion sent")
+    REHANDLING = "rehandling", _("Re-handling")
+
+
+A = AssignmentState
+COORD, HANDLER, LEADER, STAFF = "unit_coordinator", "unit_handler", "unit_leader", "staff"
+WORKING = frozenset({A.HANDLING, A.REHANDLING})
+
+
+def _t(action, sources, target, roles, label, **kw) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles), label, **kw)
+
+
+ASSIGNMENT_WORKFLOW = Workflow(
+    "assignment",
+    AssignmentState.values,
+    [
+        _t("accept", {A.PENDING}, A.HANDLING, {COORD, LEADER}, _("accept the assignment")),
+        _t(
+            "dispute",
+            {A.PENDING},
+            A.DISPUTED,
+            {COORD, LEADER},
+            _("dispute the assignment"),
+            needs_reason=True,
+        ),
+        _t("reassign", {A.DISPUTED}, A.REASSIGNED, {STAFF}, _("reassign to another unit")),
+        _t("dismiss_dispute", {A.DISPUTED}, A.PENDING, {STAFF}, _("keep the assignment")),
+        _t("name_handler", WORKING, None, {COORD, LEADER}, _("name the handler")),
+        _t("log_contact", WORKING, None, {COORD, HANDLER, LEADER}, _("log a contact")),
+        _t(
+            "request_extension",
+            {A.PENDING, *WORKING},
+            None,
+            {COORD, LEADER},
+            _("ask for an extension"),
+            needs_reason=True,
+        ),
+        _t("decide_extension", {A.PENDING, *WORKING}, None, {STAFF}, _("decide on an extension")),
+        _t("draft_reply", WORKING, None, {COORD, HANDLER, LEADER}, _("draft the reply")),
+        _t("sign_reply", WORKING, A.REPLIED, {LEADER}, _("sign and send the reply")),
+        _t(
+            "send_opinion", WORKING, A.OPINION_SENT, {COORD, HANDLER, LEADER}, _("send the opinion")
+        ),
+        _t(
+            "rehandle",
+            {A.REPLIED},
+            A.REHANDLING,
+            {"lead_proposer", SYSTEM},
+            _("re-handle"),
+            automatic=True,
+        ),
+    ],
+)

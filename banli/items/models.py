@@ -1,0 +1,189 @@
+"""Items (议案、建议、提案), their co-signers, and the queries every list asks."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from banli.bodies.models import BODY_WIDE_READERS, UNIT_ROLES, Body, Category, Member, Session
+
+from .workflow import PUBLISHABLE, ItemState
+
+
+class Kind(models.TextChoices):
+    MOTION = "motion", _("Motion")
+    SUGGESTION = "suggestion", _("Suggestion")
+    PROPOSAL = "proposal", _("Proposal")
+
+
+KIND_PREFIX = {Kind.MOTION: "议", Kind.SUGGESTION: "建", Kind.PROPOSAL: "提"}
+
+
+class Closure(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+    NOT_EVALUATED = "not_evaluated", _("Not evaluated")
+
+
+OPEN_ASSIGNMENT_STATES = ("pending", "disputed", "handling", "rehandling")
+
+
+class ItemQuerySet(models.QuerySet):
+    def for_body(self, body: Body) -> "ItemQuerySet":
+        return self.filter(body=body)
+
+    def in_states(self, *states: str) -> "ItemQuerySet":
+        return self.filter(state__in=states)
+
+    def _open_lead_assignments(self):
+        from banli.handling.models import Assignment
+
+        return Assignment.objects.filter(
+            item=OuterRef("pk"), role="lead", state__in=OPEN_ASSIGNMENT_STATES
+        )
+
+    def overdue(self, today: dt.date) -> "ItemQuerySet":
+        """Items with a lead unit whose reply is past its due date (逾期)."""
+        return self.filter(Exists(self._open_lead_assignments().filter(due_on__lt=today)))
+
+    def due_within(self, today: dt.date, days: int) -> "ItemQuerySet":
+        """Items whose earliest open reply falls due in the next `days` days (临期)."""
+        window = self._open_lead_assignments().filter(
+            due_on__gte=today, due_on__lte=today + dt.timedelta(days=days)
+        )
+        return self.filter(Exists(window))
+
+    def visible_to(self, user) -> "ItemQuerySet":
+        """What `user` may read: nothing outside the user's body except public items."""
+        profile = getattr(user, "profile", None) if user.is_authenticated else None
+        if profile is None:
+            return self.none()
+        mine = self.filter(body_id=profile.body_id)
+        roles = set(profile.roles)
+        if roles & BODY_WIDE_READERS:
+            return mine
+        condition = Q(is_public=True, state__in=PUBLISHABLE)
+        if profile.member_id:
+            condition |= Q(proposer_id=profile.member_id)
+            condition |= Q(cosigners__member_id=profile.member_id)
+        if profile.unit_id and roles & UNIT_ROLES:
+            condition |= Q(assignments__unit_id=profile.unit_id)
+        if roles & {"evaluator"}:
+            condition |= Q(state__in=PUBLISHABLE)
+        return mine.filter(pk__in=mine.filter(condition).values("pk"))
+
+
+class Item(models.Model):
+    """A motion (议案), suggestion (建议) or proposal (提案): the case file of one request.
+
+    Only the services in `banli.items.services` and `banli.handling.services` change `state`.
+    """
+
+    body = models.ForeignKey(Body, verbose_name=_("body"), on_delete=models.PROTECT)
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.PROTECT)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    proposer = models.ForeignKey(
+        Member, verbose_name=_("lead proposer"), on_delete=models.PROTECT, related_name="items"
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=ItemState.choices, default=ItemState.DRAFT
+    )
+    is_complex = models.BooleanField(_("complex"), default=False)
+    is_public = models.BooleanField(_("public"), default=False)
+    is_cross_year = models.BooleanField(_("cross-year"), default=False)
+    converted_from_motion = models.BooleanField(_("converted from a motion"), default=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_items",
+    )
+    reply_round = models.PositiveSmallIntegerField(_("reply round"), default=1)
+    result_class = models.CharField(_("result class"), max_length=8, blank=True)
+    closure = models.CharField(_("closure"), max_length=20, choices=Closure.choices, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(_("created"))
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    accepted_on = models.DateField(_("accepted"), null=True, blank=True)
+    assigned_on = models.DateField(_("assigned"), null=True, blank=True)
+    replied_on = models.DateField(_("replied"), null=True, blank=True)
+    evaluation_due_on = models.DateField(_("evaluation due"), null=True, blank=True)
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    search_text = models.TextField(_("search index"), blank=True, editable=False)
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "session", "kind", "number"], name="item_number_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["body", "state"]),
+            models.Index(fields=["body", "session", "kind"]),
+            models.Index(fields=["body", "category"]),
+            models.Index(fields=["body", "created_at"]),
+            models.Index(fields=["proposer"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_number} {self.title}"
+
+    @property
+    def display_number(self) -> str:
+        """第69号-style reference; unnumbered items show their record id."""
+        if self.number is None:
+            return f"#{self.pk}"
+        return _("%(prefix)s No. %(number)s") % {
+            "prefix": KIND_PREFIX.get(self.kind, ""),
+            "number": self.number,
+        }
+
+    def signers(self) -> list[Member]:
+        """The lead proposer first, then each co-signer who confirmed (领衔 + 附议)."""
+        rest = [c.member for c in self.cosigners.all() if c.confirmed_at is not None]
+        return [self.proposer, *rest]
+
+
+class CoSigner(models.Model):
+    """A co-signer of a joint item (附议人), invited by the lead and confirming in person."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="cosigners")
+    member = models.ForeignKey(Member, verbose_name=_("co-signer"), on_delete=models.PROTECT)
+    invited_at = models.DateTimeField(_("invited"))
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("co-signer")
+        verbose_name_plural = _("co-signers")
+        ordering = ["invited_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["item", "member"], name="cosigner_unique")]
+
+    def __str__(self) -> str:
+        return str(self.member)
+
+    @property
+    def status(self) -> str:
+        if self.confirmed_at:
+            return "confirmed"
+        if self.declined_at:
+            return "declined"
+        return "pending"

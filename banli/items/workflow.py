@@ -1,0 +1,104 @@
+"""The item workflow of DOMAIN.md §3 as one table.
+
+Roles here are relational: `lead_proposer` and `cosigner` are relative to the item; `staff`
+is the body's staff; unit roles act through their assignment; `system` is a deadline.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from banli.core.workflow import SYSTEM, Transition, Workflow
+
+
+class ItemState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    RETURNED = "returned", _("Returned for revision")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REJECTED = "rejected", _("Not accepted")
+    MERGED = "merged", _("Merged")
+    ACCEPTED = "accepted", _("Accepted")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_HANDLING = "in_handling", _("In handling")
+    REPLIED = "replied", _("Replied")
+    REHANDLING = "rehandling", _("Re-handling")
+    CLOSED = "closed", _("Closed")
+
+
+S = ItemState
+LEAD = "lead_proposer"
+STAFF = "staff"
+# States in which an item is public if flagged so (never a draft or a refused item).
+PUBLISHABLE = frozenset({S.ACCEPTED, S.ASSIGNED, S.IN_HANDLING, S.REPLIED, S.REHANDLING, S.CLOSED})
+ENDED = frozenset({S.WITHDRAWN, S.REJECTED, S.MERGED, S.CLOSED})
+# States in which the proposer is still drafting.
+EDITABLE = frozenset({S.DRAFT, S.RETURNED})
+HANDLING = frozenset({S.ASSIGNED, S.IN_HANDLING, S.REPLIED, S.REHANDLING})
+
+
+def _t(action, sources, target, roles, label, **kw) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles), label, **kw)
+
+
+ITEM_WORKFLOW = Workflow(
+    "item",
+    ItemState.values,
+    [
+        _t("edit", EDITABLE, None, {LEAD, STAFF}, _("edit the draft")),
+        _t("invite_cosigners", EDITABLE, None, {LEAD, STAFF}, _("invite co-signers")),
+        _t("confirm_cosign", EDITABLE, None, {"cosigner"}, _("confirm co-signing")),
+        _t("decline_cosign", EDITABLE, None, {"cosigner"}, _("decline co-signing")),
+        _t("submit", EDITABLE, S.SUBMITTED, {LEAD, STAFF}, _("submit")),
+        _t("withdraw", {S.DRAFT, S.SUBMITTED, S.RETURNED}, S.WITHDRAWN, {LEAD}, _("withdraw")),
+        _t("receive", {S.SUBMITTED}, S.UNDER_REVIEW, {STAFF}, _("start the review")),
+        _t(
+            "return",
+            {S.UNDER_REVIEW},
+            S.RETURNED,
+            {STAFF},
+            _("return for revision"),
+            needs_reason=True,
+        ),
+        _t("reject", {S.UNDER_REVIEW}, S.REJECTED, {STAFF}, _("reject"), needs_reason=True),
+        _t("merge", {S.UNDER_REVIEW}, S.MERGED, {STAFF}, _("merge into another item")),
+        _t("convert", {S.UNDER_REVIEW}, None, {STAFF}, _("convert the motion to a suggestion")),
+        _t("accept", {S.UNDER_REVIEW}, S.ACCEPTED, {STAFF}, _("accept")),
+        _t("set_key", {S.ACCEPTED, *HANDLING}, None, {STAFF}, _("mark as a key item")),
+        _t("assign", {S.ACCEPTED}, S.ASSIGNED, {STAFF}, _("assign")),
+        # Consequences of the units' actions (banli.handling.services).
+        _t(
+            "start_handling",
+            {S.ASSIGNED},
+            S.IN_HANDLING,
+            {"unit_coordinator", "unit_leader"},
+            _("start handling"),
+            automatic=True,
+        ),
+        _t(
+            "reply",
+            {S.ASSIGNED, S.IN_HANDLING, S.REHANDLING},
+            S.REPLIED,
+            {"unit_leader"},
+            _("reply"),
+            automatic=True,
+        ),
+        _t("evaluate_close", {S.REPLIED}, S.CLOSED, {LEAD}, _("evaluate"), automatic=True),
+        _t(
+            "cosigner_evaluate",
+            {S.REPLIED, S.REHANDLING},
+            None,
+            {"cosigner"},
+            _("evaluate"),
+            automatic=True,
+        ),
+        _t("evaluate_rehandle", {S.REPLIED}, S.REHANDLING, {LEAD}, _("evaluate"), automatic=True),
+        _t(
+            "close_unevaluated",
+            {S.REPLIED},
+            S.CLOSED,
+            {STAFF, SYSTEM},
+            _("close as not evaluated"),
+        ),
+    ],
+)
