@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "banli.items",
     "banli.handling",
     "banli.supervision",
+    "banli.demo",
 ]
 
 MIDDLEWARE = [
