@@ -106,3 +106,38 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+def _upload_path(instance: "Attachment", filename: str) -> str:
+    # Stored under a random name: the original name is kept in the row, never trusted on disk.
+    import uuid
+
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"attachments/{instance.uploaded_at:%Y/%m}/{uuid.uuid4().hex}.{suffix}"
+
+
+class Attachment(models.Model):
+    """A file attached to a record (附件), kept outside any web root and served only through a
+    view that checks the reader's permission on its case file (`root`)."""
+
+    root_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    root_id = models.PositiveBigIntegerField()
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    file = models.FileField(_("file"), upload_to=_upload_path)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["root_type", "root_id"])]
+
+    def __str__(self) -> str:
+        return self.name

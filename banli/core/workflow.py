@@ -10,6 +10,26 @@ from .errors import InvalidTransition, NotAllowed
 
 SYSTEM = "system"
 
+# "workflow.action" -> label, for showing history entries in the user's language.
+_LABELS: dict[str, object] = {}
+
+
+def register_label(action: str, label) -> None:
+    _LABELS[action] = label
+
+
+def label_for(action: str):
+    """The translated label of a recorded action such as "item.submit"."""
+    return _LABELS.get(action, action)
+
+
+def state_label(action: str, state: str):
+    """The translated name of `state` in the workflow that recorded `action`."""
+    return _STATE_LABELS.get(action.split(".", 1)[0], {}).get(state, state)
+
+
+_STATE_LABELS: dict[str, dict[str, object]] = {}
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -31,10 +51,14 @@ class Workflow:
     name: str
     states: Iterable[str]
     transitions: list[Transition] = field(default_factory=list)
+    state_labels: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.states = frozenset(self.states)
         self._by_action = {t.action: t for t in self.transitions}
+        _STATE_LABELS[self.name] = self.state_labels
+        for t in self.transitions:
+            _LABELS.setdefault(f"{self.name}.{t.action}", t.label)
         for t in self.transitions:
             unknown = (t.sources | ({t.target} if t.target else set())) - self.states
             if unknown:

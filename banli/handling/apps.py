@@ -6,3 +6,7 @@ class HandlingConfig(AppConfig):
     name = "banli.handling"
     label = "handling"
     verbose_name = _("Handling")
+
+    def ready(self) -> None:
+        # The panels this app adds to an item's page.
+        from . import panels_staff, panels_unit  # noqa: F401

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from banli.core.workflow import SYSTEM, Transition, Workflow
+from banli.core.workflow import SYSTEM, Transition, Workflow, register_label
 
 
 class AssignmentState(models.TextChoices):
@@ -65,4 +65,7 @@ ASSIGNMENT_WORKFLOW = Workflow(
             automatic=True,
         ),
     ],
+    dict(AssignmentState.choices),
 )
+
+register_label("assignment.create", _("assigned to the unit"))

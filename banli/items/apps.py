@@ -6,3 +6,7 @@ class ItemsConfig(AppConfig):
     name = "banli.items"
     label = "items"
     verbose_name = _("Items")
+
+    def ready(self) -> None:
+        # The proposer's and the staff's action panels on the item page.
+        from . import panels  # noqa: F401

@@ -7,7 +7,7 @@ is the body's staff; unit roles act through their assignment; `system` is a dead
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from banli.core.workflow import SYSTEM, Transition, Workflow
+from banli.core.workflow import SYSTEM, Transition, Workflow, register_label
 
 
 class ItemState(models.TextChoices):
@@ -101,4 +101,8 @@ ITEM_WORKFLOW = Workflow(
             _("close as not evaluated"),
         ),
     ],
+    dict(ItemState.choices),
 )
+
+register_label("item.create", _("created the draft"))
+register_label("attachment.add", _("attached a file"))

@@ -6,3 +6,6 @@ class SupervisionConfig(AppConfig):
     name = "banli.supervision"
     label = "supervision"
     verbose_name = _("Supervision")
+
+    def ready(self) -> None:
+        from . import panels  # noqa: F401

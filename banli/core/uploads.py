@@ -1,0 +1,83 @@
+"""Uploads: only the document and image types bodies exchange, within the size limit, and only
+when the bytes are what the name says (a renamed .exe is refused)."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .errors import ValidationFailed
+from .history import record
+from .models import Attachment
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP = b"PK\x03\x04"
+# extension -> (magic prefix, content type served back)
+ALLOWED = {
+    "pdf": (b"%PDF-", "application/pdf"),
+    "doc": (OLE2, "application/msword"),
+    "xls": (OLE2, "application/vnd.ms-excel"),
+    "docx": (ZIP, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": (ZIP, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    "jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+}
+
+
+def allowed_extensions() -> str:
+    return ", ".join(sorted(ALLOWED))
+
+
+def check_upload(upload) -> str:
+    """The content type to serve the upload with, or a ValidationFailed that says why not."""
+    name = (getattr(upload, "name", "") or "").strip()
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED:
+        raise ValidationFailed(
+            _("Files of this type are not accepted. Allowed: %(types)s.")
+            % {"types": allowed_extensions()}
+        )
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationFailed(
+            _("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)}
+        )
+    if upload.size == 0:
+        raise ValidationFailed(_("The file is empty."))
+    magic, content_type = ALLOWED[extension]
+    upload.seek(0)
+    head = upload.read(len(magic))
+    upload.seek(0)
+    if head != magic:
+        raise ValidationFailed(
+            _("The file's content does not match its type (.%(ext)s).") % {"ext": extension}
+        )
+    return content_type
+
+
+@transaction.atomic
+def attach(obj, *, by, upload, root=None) -> Attachment:
+    """Store an upload against `obj` (in the case file `root`) and record it in the history."""
+    content_type = check_upload(upload)
+    root = root if root is not None else obj
+    attachment = Attachment(
+        root_type=ContentType.objects.get_for_model(root),
+        root_id=root.pk,
+        target_type=ContentType.objects.get_for_model(obj),
+        target_id=obj.pk,
+        name=upload.name[-200:],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    record(obj, "attachment.add", by=by, root=root, data={"name": attachment.name})
+    return attachment
+
+
+def attachments_of(root):
+    return Attachment.objects.filter(
+        root_type=ContentType.objects.get_for_model(root), root_id=root.pk
+    )

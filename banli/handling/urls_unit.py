@@ -1,0 +1,3 @@
+"""Routes; see the module docstring of the views they serve."""
+
+urlpatterns: list = []

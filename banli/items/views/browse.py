@@ -1,0 +1,69 @@
+"""Search and filter every item the user may read; the item page with its timeline."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import render
+
+from banli.core import clock, panels
+from banli.core.models import HistoryEntry
+from banli.core.web import page_of
+
+from ..filters import ItemFilterForm, state_counts
+from ..models import CoSigner, Item
+from ..permissions import item_roles
+from .access import body_of, readable_item
+
+
+def _list_queryset(queryset):
+    from banli.handling.models import Assignment
+
+    lead = Assignment.objects.filter(role="lead").exclude(state="reassigned").select_related("unit")
+    return queryset.select_related("session", "category", "proposer", "key_item").prefetch_related(
+        Prefetch("assignments", queryset=lead, to_attr="lead_assignments")
+    )
+
+
+@login_required
+def item_list(request):
+    """检索: every filter combinable, paginated, sortable, with counts by state."""
+    body = body_of(request)
+    form = ItemFilterForm(request.GET or None, body=body)
+    if form.is_bound:
+        form.is_valid()
+    visible = Item.objects.visible_to(request.user)
+    filtered = (
+        form.apply(visible, today=clock.today())
+        if form.is_bound
+        else visible.order_by("-created_at", "-id")
+    )
+    page = page_of(request, _list_queryset(filtered))
+    context = {
+        "form": form,
+        "page": page,
+        "total": page.paginator.count,
+        "counts": state_counts(filtered),
+    }
+    template = "items/_results.html" if request.headers.get("HX-Request") else "items/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def item_detail(request, pk):
+    """The case file: the item, its proposers, every panel the user may act in, its timeline."""
+    item = readable_item(
+        request,
+        pk,
+        queryset=Item.objects.prefetch_related(
+            Prefetch("cosigners", queryset=CoSigner.objects.select_related("member"))
+        ),
+    )
+    roles = item_roles(request.user, item)
+    timeline = HistoryEntry.objects.for_root(item).select_related("actor")
+    context = {
+        "item": item,
+        "roles": roles,
+        "timeline": timeline,
+        "panels": panels.panels_for(request, item, roles),
+        "merged_items": item.merged_items.all(),
+    }
+    return render(request, "items/detail.html", context)

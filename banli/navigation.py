@@ -1,0 +1,58 @@
+"""The navigation each role sees, and the page each role starts on."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from banli.bodies.access import profile_of
+
+# (role, url name, label) in the order shown; a role's first entry is its home page.
+NAV = [
+    ("proposer", "items:mine", _("My items")),
+    ("proposer", "items:create", _("Write an item")),
+    ("staff", "items:review", _("Review")),
+    ("staff", "handling:disputes", _("Disputes")),
+    ("staff", "handling:extensions", _("Extensions")),
+    ("staff", "handling:board", _("Deadlines")),
+    ("staff", "supervision:key_items", _("Key items")),
+    ("unit_coordinator", "handling:inbox", _("New assignments")),
+    ("unit_coordinator", "handling:unit_items", _("Our items")),
+    ("unit_handler", "handling:unit_items", _("Our items")),
+    ("unit_leader", "handling:signing", _("To sign")),
+    ("unit_leader", "handling:unit_items", _("Our items")),
+    ("supervisor", "supervision:mine", _("Under my supervision")),
+    ("supervisor", "handling:board", _("Deadlines")),
+    ("auditor", "handling:board", _("Deadlines")),
+]
+SEARCH = ("items:list", _("Search"))
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def links_for(user) -> list[dict]:
+    profile = profile_of(user)
+    if profile is None:
+        return []
+    seen, links = set(), []
+    for role, name, label in NAV:
+        if role in profile.roles and name not in seen and (url := _url(name)):
+            seen.add(name)
+            links.append({"name": name, "url": url, "label": label})
+    if url := _url(SEARCH[0]):
+        links.append({"name": SEARCH[0], "url": url, "label": SEARCH[1]})
+    return links
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    links = links_for(user)
+    current = getattr(getattr(request, "resolver_match", None), "view_name", "")
+    for link in links:
+        link["active"] = link["name"] == current
+    return {"nav_links": links, "profile": profile_of(user)}

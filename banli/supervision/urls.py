@@ -1,0 +1,5 @@
+"""Routes of the supervision pages."""
+
+app_name = "supervision"
+
+urlpatterns: list = []
