@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Body, BodyRules, Category, Member, Profile, Session, Term, Unit
 
@@ -53,3 +56,30 @@ class ProfileAdmin(admin.ModelAdmin):
     list_filter = ["body"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     raw_id_fields = ["member", "unit"]
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    raw_id_fields = ["member", "unit"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class BanliUserAdmin(UserAdmin):
+    """Users with their body, roles, unit and member on the same page."""
+
+    inlines = [ProfileInline]
+    list_display = ["username", "first_name", "profile_body", "profile_roles", "is_active"]
+    list_select_related = ["profile__body"]
+
+    @admin.display(description=_("body"))
+    def profile_body(self, obj):
+        return getattr(getattr(obj, "profile", None), "body", "—")
+
+    @admin.display(description=_("roles"))
+    def profile_roles(self, obj):
+        return ", ".join(getattr(getattr(obj, "profile", None), "roles", []) or [])

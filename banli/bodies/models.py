@@ -302,3 +302,21 @@ class Profile(models.Model):
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        unknown = [r for r in self.roles if r not in Role.values]
+        if unknown:
+            errors["roles"] = _("Unknown roles: %(roles)s") % {
+                "roles": ", ".join(map(str, unknown))
+            }
+        if self.unit_id and self.unit.body_id != self.body_id:
+            errors["unit"] = _("The unit belongs to another body.")
+        if self.member_id and self.member.body_id != self.body_id:
+            errors["member"] = _("The deputy or member belongs to another body.")
+        if set(self.roles) & UNIT_ROLES and not self.unit_id:
+            errors["unit"] = _("A unit role needs the unit.")
+        if errors:
+            raise ValidationError(errors)
