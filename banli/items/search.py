@@ -1,9 +1,378 @@
-"""The search index of an item: its title and text segmented into words."""
+"""Full-text search over items (检索): the segmented index and the query that reads it.
 
+Segmentation. `index_text` turns an item's title and text into overlapping character
+bigrams: 养老服务中心 becomes ``养老 老服 服务 务中 中心 心`` (each run of Chinese
+characters also ends with its last character alone, so a one-character query has a token
+to find). Letters and digits stay whole words, lower-cased (``5g``, ``pm2``). Bigrams were
+chosen over a dictionary segmentation (jieba's ``cut_for_search``) for the index because
+what a user types is usually a substring of the text, not necessarily one of the
+dictionary's words: with bigrams every substring of two or more characters is found
+(停车 inside 停车场, 充电 inside 电动自行车充电桩, a new place name jieba has never seen),
+the index does not change when the dictionary does, and SQLite's FTS5 and PostgreSQL's
+``simple`` configuration index the space-separated tokens as they are, with positions,
+so a query becomes a phrase of consecutive bigrams. The price is the occasional match
+across a word boundary (养老 in 培养老师).
+
+jieba is used on the query side: a string typed without spaces (老旧小区停车难) is cut
+into words, each word must appear (AND) as a substring, so the user need not guess where
+the text puts its words. A quoted string (“电动自行车充电” or "电动自行车充电") must appear as
+typed. Operators and punctuation are never passed through: every query is rebuilt from
+plain tokens, so nothing the user types can raise.
+
+``search_text`` holds the title's tokens, a newline, then the text's tokens. The database
+splits it there, so a title match weighs ten times a text match on both databases.
+
+The index. On SQLite, an FTS5 table ``items_item_search`` (contentless, rowid = item id)
+kept in step with ``items_item.search_text`` by triggers (migration 0002), ranked with
+bm25. On PostgreSQL, a stored generated column ``search_vector`` (the weighted
+``tsvector`` of search_text, added by migration 0002 beside the model's fields) with a
+GIN index, ranked with ts_rank; stored rather than an expression index because a phrase
+query rechecks every candidate row and ranking reads every hit, and recomputing the
+vector for each was 25 to 30 times slower on 20,000 items. Either way `search_items` annotates
+``search_rank``: higher is better, so order by ``-search_rank``.
+"""
+
+import logging
 import re
+import threading
+import unicodedata
 
-_SPACE = re.compile(r"\s+")
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
+from django.db.models.expressions import RawSQL
+
+# Han ideographs: CJK unified (with extension A and the supplementary planes), the
+# compatibility block (NFKC maps most of it to unified ones) and 〇 as written in years.
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# A run of Han characters, or a run of other letters and digits (underscore excluded).
+_RUN = re.compile(rf"([{_HAN}]+)|([^\W_{_HAN}]+)")
+# Whitespace between two Han characters is layout (a wrapped line, a pasted PDF), not a
+# word break: Chinese does not separate words with spaces.
+_HAN_GAP = re.compile(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])")
+
+# A longer non-Han word is cut here, on both sides, so junk cannot bloat the index.
+MAX_WORD = 64
+# The text is indexed up to this many tokens (about as many characters): PostgreSQL
+# records positions only up to 16,383, past which phrases cannot match, and a title
+# takes at most 200 (a run of n Han characters gives n tokens, any other word one).
+# Both databases stop at the same place so that they find the same items.
+MAX_TEXT_TOKENS = 16_000
+# What a query may cost: the rest of an overlong query is ignored.
+MAX_QUERY = 256
+MAX_TERMS = 16
+
+# bm25 column weights (title, body) on SQLite; ts_rank's default weights for the A and D
+# labels used on PostgreSQL are the same 10:1.
+_TITLE_WEIGHT = 10.0
+FTS_TABLE = "items_item_search"
+
+# Quotes a user may type around a phrase: ASCII, Chinese curly quotes, corner brackets.
+_QUOTES = str.maketrans({q: '"' for q in "“”„‟「」『』＂″"})
+# Function characters jieba leaves alone between words (养老和医疗): requiring them would
+# only lose items, so they are dropped when the query has other words.
+_STOP_CHARS = frozenset("的了和与及或之其而并等")
+# Search-engine operators typed as words (养老 AND 服务, NEAR(…)): AND is what every query
+# means anyway and the others are not supported, so they are not searched for as words.
+_OPERATORS = frozenset({"and", "or", "not", "near"})
+
+
+def _normalize(text: str) -> str:
+    # NFKC folds full-width letters and digits (ＡＢ１) and compatibility ideographs.
+    return _HAN_GAP.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def _runs(text: str) -> list[tuple[str, bool]]:
+    """The runs of `text` in order, each with whether it is Han."""
+    return [
+        (han, True) if han else (word[:MAX_WORD], False)
+        for han, word in _RUN.findall(_normalize(text))
+    ]
+
+
+def _run_tokens(run: str, is_han: bool) -> list[str]:
+    if not is_han:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def _tokens(text: str) -> list[str]:
+    return [token for run, is_han in _runs(text) for token in _run_tokens(run, is_han)]
 
 
 def index_text(title: str, text: str) -> str:
-    return _SPACE.sub(" ", f"{title} {text}").strip()
+    """The segmented form of an item stored in `Item.search_text`: title tokens, a newline,
+    text tokens (see the module docstring)."""
+    title_tokens = " ".join(_tokens(title or ""))
+    # Only a bounded prefix is cut into tokens: twice as many characters as tokens is
+    # plenty for Chinese prose, and a megabyte pasted in costs nothing.
+    text_tokens = " ".join(_tokens((text or "")[: 2 * MAX_TEXT_TOKENS])[:MAX_TEXT_TOKENS])
+    return f"{title_tokens}\n{text_tokens}"
+
+
+# A query term: the tokens that must follow each other in the index, and whether the
+# last one is a prefix (a lone Han character at the end of a term matches the bigrams it
+# starts as well as itself).
+Term = tuple[tuple[str, ...], bool]
+
+
+def _phrase(text: str) -> Term | None:
+    """The term matching `text` as a substring: the same tokens the index holds for it,
+    except that the last run gives no trailing single character (the text may go on)."""
+    runs = _runs(text)
+    if not runs:
+        return None
+    tokens: list[str] = []
+    for run, is_han in runs[:-1]:
+        tokens += _run_tokens(run, is_han)
+    last, is_han = runs[-1]
+    if is_han and len(last) == 1:
+        return (*tokens, last), True
+    tokens += _run_tokens(last, is_han)[:-1] if is_han else [last]
+    return tuple(tokens), False
+
+
+_jieba_lock = threading.Lock()
+_jieba = None
+
+
+def _segmenter():
+    """jieba's default tokenizer, loaded on the first query (about a second), quietly.
+
+    The dictionary ships inside the package, so nothing is downloaded; the cache jieba
+    builds from it goes to the instance's var/ directory rather than the shared /tmp.
+    """
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                var_dir = getattr(settings, "VAR_DIR", None)
+                if var_dir is not None and jieba.dt.tmp_dir is None:
+                    jieba.dt.tmp_dir = str(var_dir)
+                jieba.dt.initialize()
+                _jieba = jieba.dt
+    return _jieba
+
+
+def _words(chunk: str) -> list[str]:
+    """An unquoted chunk cut into the words that must each appear.
+
+    jieba cuts the Han runs; characters it leaves single in a row (an unknown word, a
+    fragment like 区停) are put back together, since the user typed them together.
+    """
+    words: list[str] = []
+    singles = ""
+    for run, is_han in _runs(chunk):
+        if not is_han:
+            if run not in _OPERATORS:
+                words.append(run)
+            continue
+        for word in _segmenter().cut(run):
+            if len(word) == 1:
+                singles += word
+                continue
+            if singles:
+                words.append(singles)
+                singles = ""
+            words.append(word)
+        if singles:
+            words.append(singles)
+            singles = ""
+    if len(words) > 1:
+        words = [w for w in words if w not in _STOP_CHARS] or words
+    return words
+
+
+_QUERY_PART = re.compile(r'"([^"]*)(?:"|$)|([^\s"]+)')
+
+
+def parse_query(query: str) -> list[Term]:
+    """The terms a query asks for, all required: quoted phrases as typed, other words as
+    jieba cuts them. Nothing of the query's syntax survives but plain tokens."""
+    query = (query or "")[:MAX_QUERY].translate(_QUOTES)
+    terms: list[Term] = []
+    for phrase, chunk in _QUERY_PART.findall(query):
+        for text in [phrase] if phrase else _words(chunk):
+            term = _phrase(text)
+            if term and term not in terms:
+                terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+def _fts5_query(terms: list[Term]) -> str:
+    # Every token is letters, digits or Han characters only, so quoting cannot break.
+    return " AND ".join(
+        '"{}"{}'.format(" ".join(tokens), " *" if prefix else "") for tokens, prefix in terms
+    )
+
+
+def _tsquery(terms: list[Term]) -> str:
+    parts = []
+    for tokens, prefix in terms:
+        lexemes = [f"'{token}'" for token in tokens]
+        if prefix:
+            lexemes[-1] += ":*"
+        parts.append("(" + " <-> ".join(lexemes) + ")")
+    return " & ".join(parts)
+
+
+class _Fts5Rank(Func):
+    """-bm25 of the item's row in the FTS5 table (bm25 is negative, lower is better).
+
+    The ranked hits are computed once per statement and looked up by rowid: a subquery
+    correlated with the item would re-run the full-text query, and bm25 with it, for
+    every hit. ``LIMIT -1`` keeps SQLite from pushing ``hit.id = item.id`` into the
+    full-text query; the plan reads "CO-ROUTINE hit" then "AUTOMATIC COVERING INDEX".
+    """
+
+    output_field = FloatField()
+
+    def __init__(self, match: str):
+        super().__init__(F("pk"), Value(match))
+
+    def as_sql(self, compiler, connection, **extra):
+        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
+        match_sql, match_params = compiler.compile(self.source_expressions[1])
+        sql = (
+            f"(SELECT hit.score FROM (SELECT rowid AS id, -bm25({FTS_TABLE}, {_TITLE_WEIGHT}, 1.0)"
+            f" AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {match_sql} LIMIT -1) AS hit"
+            f" WHERE hit.id = {pk_sql})"
+        )
+        return sql, (*match_params, *pk_params)
+
+
+# The PostgreSQL column migration 0002 adds, unknown to the model: the tsvector of
+# search_text (title tokens labelled A, text tokens D), generated by the database.
+PG_VECTOR_COLUMN = "search_vector"
+
+
+class _PgSearch(Func):
+    """`search_vector @@ query` (a filter) or `ts_rank(search_vector, query, 1)` (the
+    rank, divided by 1 + log(length) so long texts do not win by size)."""
+
+    def __init__(self, tsquery: str, *, rank: bool):
+        self.rank = rank
+        output_field = FloatField() if rank else BooleanField()
+        super().__init__(F("search_text"), Value(tsquery), output_field=output_field)
+
+    def as_sql(self, compiler, connection, **extra):
+        # The generated column sits beside search_text, in the item's table under the
+        # alias this query gives it.
+        alias = compiler.quote_name_unless_alias(self.source_expressions[0].alias)
+        vector = f"{alias}.{connection.ops.quote_name(PG_VECTOR_COLUMN)}"
+        query_sql, query_params = compiler.compile(self.source_expressions[1])
+        query = f"to_tsquery('simple'::regconfig, {query_sql})"
+        sql = f"ts_rank({vector}, {query}, 1)" if self.rank else f"({vector} @@ {query})"
+        return sql, tuple(query_params)
+
+
+def search_items(queryset: QuerySet, query: str) -> QuerySet:
+    """The items of `queryset` matching `query`, annotated with `search_rank` (higher is
+    better: order by ``-search_rank``).
+
+    Every term of the query is required; a blank query returns `queryset` as it is (no
+    `search_rank`); a query with nothing searchable in it (only punctuation, emoji) matches
+    nothing.
+    """
+    if not (query or "").strip():
+        return queryset
+    terms = parse_query(query)
+    if not terms:
+        return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
+    vendor = connections[queryset.db].vendor
+    if vendor == "sqlite":
+        match = _fts5_query(terms)
+        hits = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (match,))
+        return queryset.filter(pk__in=hits).annotate(search_rank=_Fts5Rank(match))
+    if vendor == "postgresql":
+        tsquery = _tsquery(terms)
+        return queryset.filter(_PgSearch(tsquery, rank=False)).annotate(
+            search_rank=_PgSearch(tsquery, rank=True)
+        )
+    raise NotImplementedError(f"Full-text search is not set up for {vendor}.")
+
+
+# Triggers keeping the FTS5 table in step with items_item, as created by migration 0002.
+_SQLITE_TITLE = (
+    "CASE WHEN instr({r}.search_text, char(10)) "
+    "THEN substr({r}.search_text, 1, instr({r}.search_text, char(10)) - 1) "
+    "ELSE {r}.search_text END"
+)
+_SQLITE_BODY = (
+    "CASE WHEN instr({r}.search_text, char(10)) "
+    "THEN substr({r}.search_text, instr({r}.search_text, char(10)) + 1) ELSE '' END"
+)
+
+
+def _sqlite_row(r: str) -> str:
+    return f"{r}.id, {_SQLITE_TITLE.format(r=r)}, {_SQLITE_BODY.format(r=r)}"
+
+
+SQLITE_TRIGGERS = {
+    "items_item_search_insert": (
+        "AFTER INSERT ON items_item BEGIN "
+        f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES ({_sqlite_row('new')}); END"
+    ),
+    "items_item_search_delete": (
+        "AFTER DELETE ON items_item BEGIN "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) "
+        f"VALUES ('delete', {_sqlite_row('old')}); END"
+    ),
+    "items_item_search_update": (
+        "AFTER UPDATE OF id, search_text ON items_item "
+        "WHEN old.id IS NOT new.id OR old.search_text IS NOT new.search_text BEGIN "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) "
+        f"VALUES ('delete', {_sqlite_row('old')}); "
+        f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES ({_sqlite_row('new')}); END"
+    ),
+}
+
+
+def rebuild_sqlite_index(connection) -> None:
+    """Refill the FTS5 table from items_item.search_text and restore its triggers.
+
+    A later migration that makes Django rebuild items_item on SQLite (it copies the
+    table to alter it, and dropping the old table drops its triggers) must call this in
+    a RunPython step; the tests of search fail if it does not.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE}(rowid, title, body) "
+            f"SELECT {_sqlite_row('items_item')} FROM items_item"
+        )
+        for name, body in SQLITE_TRIGGERS.items():
+            cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+
+
+def reindex(queryset: QuerySet | None = None, *, batch_size: int = 500) -> int:
+    """Recompute `search_text` of the items of `queryset` (all items if None), after the
+    segmentation changed or rows were written around `index_text`; returns how many
+    changed. Reindexing all items on SQLite also rebuilds the FTS5 table and restores
+    its triggers, which repairs an index that fell out of step."""
+    from .models import Item
+
+    full = queryset is None
+    if queryset is None:
+        queryset = Item.objects.all()
+    using = queryset.db
+    changed = 0
+    with transaction.atomic(using=using):
+        pks = list(queryset.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(pks), batch_size):
+            rows = Item.objects.using(using).filter(pk__in=pks[start : start + batch_size])
+            stale = []
+            for item in rows.only("pk", "title", "text", "search_text"):
+                fresh = index_text(item.title, item.text)
+                if fresh != item.search_text:
+                    item.search_text = fresh
+                    stale.append(item)
+            Item.objects.using(using).bulk_update(stale, ["search_text"])
+            changed += len(stale)
+        connection = connections[using]
+        if connection.vendor == "sqlite" and full:
+            rebuild_sqlite_index(connection)
+    return changed

@@ -1,0 +1,201 @@
+"""Full-text search over items: what a staff member typing in the search box relies on."""
+
+import random
+
+import pytest
+from django.db import connection
+
+from banli.items import services as items
+from banli.items.models import Item
+from banli.items.search import index_text, reindex, search_items
+
+from .factories import World
+
+
+@pytest.fixture
+def stock(world):
+    """Five items of one congress, by their subject."""
+    return {
+        "elderly": world.accepted(
+            title="关于加快养老服务中心建设的建议",
+            text="我市老龄化程度加深，社区养老服务设施不足，建议加快建设街道养老服务中心。",
+        ),
+        "parking": world.accepted(
+            title="关于增加老旧小区停车位的建议",
+            text="老旧小区停车难问题突出，建议利用闲置地块建设立体停车场。",
+        ),
+        "charging": world.draft(
+            title="关于规范电动自行车充电的建议",
+            text="电动自行车充电引发火灾多发，建议在小区集中设置充电桩。",
+        ),
+        "preschool": world.draft(
+            title="关于提升学前教育质量的建议",
+            text="建议推进托育、养老与学前教育设施统筹布局，提高幼儿园教师待遇。",
+        ),
+        "lifts": world.draft(
+            title="关于老旧小区加装电梯的建议",
+            text="电动自行车进电梯充电隐患大，建议加装电梯时同步设置阻车装置。",
+        ),
+    }
+
+
+def found(query, queryset=None):
+    """The titles matching `query`, best first."""
+    hits = search_items(queryset or Item.objects.all(), query).order_by("-search_rank", "pk")
+    return [item.title for item in hits]
+
+
+def test_a_two_character_word_finds_the_items_containing_it_even_inside_longer_words(stock):
+    assert set(found("养老")) == {stock["elderly"].title, stock["preschool"].title}
+    # 停车 appears only inside 停车位 and 停车场.
+    assert found("停车") == [stock["parking"].title]
+    assert found("教育") == [stock["preschool"].title]
+    assert found("地铁") == []
+
+
+def test_title_matches_rank_above_text_only_matches(stock):
+    # The preschool item mentions 养老 in its text only.
+    assert found("养老") == [stock["elderly"].title, stock["preschool"].title]
+    assert found("充电") == [stock["charging"].title, stock["lifts"].title]
+
+
+def test_every_word_of_the_query_is_required(stock):
+    assert found("老旧小区 停车") == [stock["parking"].title]
+    assert found("老旧小区") == [stock["parking"].title, stock["lifts"].title]
+    assert found("养老 停车") == []
+    # Typed without a space, the query is cut into words, each required.
+    assert found("老旧小区停车难") == [stock["parking"].title]
+
+
+def test_a_quoted_phrase_must_appear_as_typed(stock):
+    # Both items speak of 电动自行车 and 充电; only one says 电动自行车充电.
+    assert set(found("电动自行车 充电")) == {stock["charging"].title, stock["lifts"].title}
+    assert found('"电动自行车充电"') == [stock["charging"].title]
+    assert found("“电动自行车充电”") == [stock["charging"].title]
+    assert found('"充电电动自行车"') == []
+
+
+def test_a_single_character_finds_it_anywhere(stock):
+    # 梯 only ends words (电梯), so the index must hold it on its own too.
+    assert set(found("梯")) == {stock["lifts"].title}
+    assert stock["charging"].title in found("桩")
+
+
+def test_hostile_queries_return_without_error(stock):
+    hostile = [
+        "AND",
+        "OR 养老",
+        "养老 NOT 服务",
+        "NEAR(养老 服务, 3)",
+        "养老*",
+        "*",
+        '"',
+        '"养老',
+        '""""',
+        "'; DROP TABLE items_item; --",
+        "((养老)",
+        "title:养老",
+        "{养老 服务}",
+        "-养老 +服务 ^老旧",
+        "养老\\",
+        "100% 养老_服务",
+        "😀🚗",
+        "\x00养老",
+        "养老" * 3000,
+        " ".join(["养老"] * 500),
+        "a" * 10_000,
+        "٣ ǅ ＡＢ１ ㊀",
+    ]
+    for query in hostile:
+        list(search_items(Item.objects.all(), query).order_by("-search_rank"))
+        search_items(Item.objects.all(), query).count()
+    # Operators and punctuation are dropped, not searched for.
+    assert found("NEAR(养老 服务)") == [stock["elderly"].title]
+    assert found("养老 AND 服务") == [stock["elderly"].title]
+    assert found("((养老)") == found("养老")
+    assert found("😀🚗") == []
+
+
+def test_a_blank_query_returns_the_queryset_unchanged(stock):
+    everything = Item.objects.all()
+    assert search_items(everything, "") is everything
+    assert search_items(everything, "  \u3000 ") is everything
+
+
+def test_search_stays_within_the_queryset_it_is_given(stock):
+    other = World()
+    theirs = other.draft(title="关于加快养老服务中心建设的建议", text="建议加快建设。")
+    mine = Item.objects.for_body(stock["elderly"].body)
+    assert theirs.title in found("养老")
+    assert theirs.pk not in set(search_items(mine, "养老").values_list("pk", flat=True))
+    assert search_items(mine, "养老").count() == 2
+
+
+def test_an_edited_draft_is_found_by_its_new_words_only(world, stock):
+    draft = stock["charging"]
+    items.edit_draft(
+        draft,
+        by=world.deputy,
+        title="关于加强校园食品安全监管的建议",
+        text="建议加强学校食堂和校外托餐机构的食品安全检查。",
+    )
+    assert found("食品安全") == [draft.title]
+    assert found('"电动自行车充电"') == []
+
+
+def test_reindex_rebuilds_the_index_of_existing_items(stock):
+    parking = stock["parking"]
+    Item.objects.filter(pk=parking.pk).update(search_text="")
+    assert found("停车") == []
+
+    assert reindex(Item.objects.filter(pk=parking.pk)) == 1
+    assert found("停车") == [parking.title]
+    assert reindex() == 0
+    assert found("停车") == [parking.title]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps its index by triggers")
+def test_reindexing_everything_repairs_an_index_whose_triggers_were_lost(stock):
+    # What a migration that rebuilds items_item on SQLite does to the triggers.
+    with connection.cursor() as cursor:
+        for name in ["insert", "update", "delete"]:
+            cursor.execute(f"DROP TRIGGER items_item_search_{name}")
+    parking = stock["parking"]
+    title, text = "关于增加公共充电桩的建议", "建议在公共停放区域增设充电设施。"
+    Item.objects.filter(pk=parking.pk).update(
+        title=title, text=text, search_text=index_text(title, text)
+    )
+    assert set(found("老旧小区")) == {stock["lifts"].title, title}  # stale
+    assert found("公共充电桩") == []
+
+    assert reindex() == 0  # the rows were right, the index was not
+    assert found("老旧小区") == [stock["lifts"].title]
+    assert found("公共充电桩") == [title]
+    new = World().draft(title="关于增加公共停车场的建议")
+    assert found("公共停车场") == [new.title]
+
+
+def test_search_reads_the_full_text_index(stock):
+    queryset = search_items(Item.objects.all(), "养老").order_by("-search_rank")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # On five rows the planner would rightly scan the table; forbid it to see
+            # that the query's expression is the GIN index's.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        assert "items_item_search_gin" in queryset.explain()
+    else:
+        plan = queryset.explain()
+        assert "VIRTUAL TABLE INDEX" in plan
+        # The ranked hits are looked up, not recomputed for every hit.
+        assert "AUTOMATIC COVERING INDEX" in plan
+
+
+def test_a_very_long_text_is_indexed_up_to_its_limit(world):
+    # 200,000 characters of mostly distinct bigrams, more than a tsvector may hold; the
+    # first 16,000 tokens of the text are indexed on both databases.
+    rng = random.Random(2026)
+    text = "".join(chr(0x4E00 + rng.randrange(20_000)) for _ in range(200_000))
+    item = world.draft(title="关于编制全市综合交通规划的建议", text="综合交通规划：" + text)
+    assert found("综合交通规划") == [item.title]
+    assert found(text[15_000:15_010]) == [item.title]
+    assert found(text[17_000:17_010]) == []
