@@ -1,1 +1,109 @@
-"""Panels this app adds to the item page (registered with banli.core.panels)."""
+"""Panels this app adds to the item page (registered with banli.core.panels): the workflow
+actions of the proposers and the staff, the co-signers' answers and the attachments."""
+
+from django.contrib.contenttypes.models import ContentType
+
+from banli.bodies.access import profile_of
+from banli.core import panels
+from banli.core.models import Attachment
+from banli.core.workflow import Transition
+
+from .forms import action_form
+from .models import Item, Kind
+from .workflow import EDITABLE, ITEM_WORKFLOW
+
+# The actions the item pages take through `items:action`; assignment and key items have
+# their own panels in the handling and supervision apps.
+PAGE_ACTIONS = (
+    "submit",
+    "withdraw",
+    "confirm_cosign",
+    "decline_cosign",
+    "receive",
+    "return",
+    "reject",
+    "merge",
+    "convert",
+    "accept",
+)
+AUDIENCE = {"lead_proposer", "cosigner", "staff"}
+
+
+def own_invitation(request, item: Item):
+    """The user's own co-signing invitation on `item`, if any (from the prefetched list)."""
+    member_id = getattr(profile_of(request.user), "member_id", None)
+    if member_id is None:
+        return None
+    return next((c for c in item.cosigners.all() if c.member_id == member_id), None)
+
+
+def available_actions(request, item: Item, roles: set[str]) -> list[dict]:
+    """The buttons for `item`: what the workflow table offers these roles in this state,
+    less what cannot apply to this item (a suggestion is not converted; an answer already
+    given is not given again). Each with its (unbound) form, if it takes input."""
+    invitation = own_invitation(request, item) if "cosigner" in roles else None
+    shown = []
+    for transition in ITEM_WORKFLOW.available(item.state, roles):
+        action = transition.action
+        if action not in PAGE_ACTIONS:
+            continue
+        if action == "convert" and item.kind != Kind.MOTION:
+            continue
+        if invitation is not None and invitation.status == _ANSWERED.get(action):
+            continue
+        shown.append(_button(item, transition))
+    # The usual step (submit, accept…) first; the rest in the table's order.
+    return sorted(shown, key=lambda button: not button["primary"])
+
+
+_ANSWERED = {"confirm_cosign": "confirmed", "decline_cosign": "declined"}
+_DANGER = {"withdraw", "reject", "decline_cosign"}
+_PRIMARY = {"submit", "receive", "confirm_cosign", "accept"}
+
+
+def _button(item: Item, transition: Transition) -> dict:
+    action = transition.action
+    return {
+        "action": action,
+        "label": transition.label,
+        "form": action_form(action, item, auto_id=f"a{item.pk}-{action}-%s"),
+        "danger": action in _DANGER,
+        "primary": action in _PRIMARY,
+    }
+
+
+def item_attachments(item: Item):
+    """The files attached to the item itself (replies carry theirs in their own panel)."""
+    item_type = ContentType.objects.get_for_model(Item)
+    return Attachment.objects.filter(
+        root_type=item_type, root_id=item.pk, target_type=item_type, target_id=item.pk
+    )
+
+
+def cosigners_polling(item: Item) -> bool:
+    """Whether the page should keep asking for the co-signers' answers."""
+    return item.state in EDITABLE and any(c.status == "pending" for c in item.cosigners.all())
+
+
+def item_actions(request, item: Item, roles: set[str]):
+    """The proposer's and the staff's actions, the co-signers' answers and the files."""
+    if not roles & AUDIENCE:
+        return None
+    edit = ITEM_WORKFLOW["edit"]
+    can_edit = item.state in edit.sources and bool(roles & edit.roles)
+    return {
+        "template": "items/_actions_panel.html",
+        "order": 10,
+        "context": {
+            "item": item,
+            "actions": available_actions(request, item, roles),
+            "can_edit": can_edit,
+            "invitation": own_invitation(request, item) if "cosigner" in roles else None,
+            "show_cosigners": item.state in EDITABLE and bool(item.cosigners.all()),
+            "polling": cosigners_polling(item),
+            "attachments": item_attachments(item),
+        },
+    }
+
+
+panels.register(item_actions)

@@ -52,6 +52,13 @@ def advance(item: Item, action: str, *, by, roles: set[str], reason: str = "", d
     transition: Transition = ITEM_WORKFLOW.check(action, item.state, roles)
     if transition.needs_reason and not (reason or "").strip():
         raise ValidationFailed(_("Please give a reason."))
+    # A stale copy (another request changed the item since it was read) must not write its
+    # old state back; the row stays locked until the transaction ends.
+    current = (
+        Item.objects.select_for_update().filter(pk=item.pk).values_list("state", flat=True).first()
+    )
+    if current != item.state:
+        raise InvalidTransition(_("This item was changed meanwhile; please reload it."))
     before = item.state
     item.state = transition.leads_to(before)
     item.save()

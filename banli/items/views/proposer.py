@@ -1,0 +1,237 @@
+"""The proposer's pages: the start page (what waits for me, my items, my notices), writing
+an item and revising a draft. Staff use the write page to enter an item for a proposer."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from banli.bodies.access import profile_of
+from banli.core import clock
+from banli.core.models import HistoryEntry
+from banli.core.uploads import attach
+from banli.core.web import page_of, run
+from banli.handling.models import Evaluation, Notice
+
+from .. import services
+from ..filters import ItemFilterForm, state_counts
+from ..forms import ItemCreateForm, ItemEditForm, cosigner_candidates, ids
+from ..models import CoSigner, Item
+from ..panels import item_attachments
+from ..permissions import item_roles
+from ..workflow import EDITABLE, ITEM_WORKFLOW, ItemState
+from .access import readable_item
+from .browse import _list_queryset
+
+NOTICES_SHOWN = 20
+MEMBER_OPTIONS = 50
+
+
+def evaluate_url(item: Item) -> str:
+    """The handling app's evaluation page (built there; linked before it exists)."""
+    try:
+        return reverse("handling:evaluate", args=[item.pk])
+    except NoReverseMatch:
+        return f"/handling/item/{item.pk}/evaluate/"
+
+
+def _awaiting_evaluation(member):
+    """Replies this proposer has still to evaluate: as the lead, every replied item; as a
+    confirmed co-signer, each reply round not yet evaluated (the first reply stays open to
+    co-signers while the lead's 不满意 sends it back for re-handling)."""
+    mine = Evaluation.objects.filter(item=OuterRef("pk"), member=member)
+    confirmed = CoSigner.objects.filter(
+        item=OuterRef("pk"), member=member, confirmed_at__isnull=False
+    )
+    as_cosigner = Exists(confirmed) & (
+        (Q(state=ItemState.REPLIED) & ~Exists(mine.filter(round=OuterRef("reply_round"))))
+        | (Q(state=ItemState.REHANDLING) & ~Exists(mine.filter(round=OuterRef("reply_round") - 1)))
+    )
+    return (
+        Item.objects.filter(Q(proposer=member, state=ItemState.REPLIED) | as_cosigner)
+        .select_related("session", "proposer")
+        .order_by("evaluation_due_on", "id")
+    )
+
+
+def _return_reason(item: Item) -> str:
+    entry = HistoryEntry.objects.for_target(item).filter(action="item.return").last()
+    return entry.reason if entry else ""
+
+
+@login_required
+def mine(request):
+    """我的: what waits for me first, then my items by state, then what I was told."""
+    profile = profile_of(request.user)
+    member = profile.member if profile else None
+    if member is None:
+        raise PermissionDenied
+    invitations = (
+        CoSigner.objects.filter(
+            member=member,
+            confirmed_at__isnull=True,
+            declined_at__isnull=True,
+            item__state__in=EDITABLE,
+        )
+        .select_related("item", "item__proposer", "item__session")
+        .order_by("invited_at", "id")
+    )
+    to_evaluate = [(item, evaluate_url(item)) for item in _awaiting_evaluation(member)]
+    returned = [
+        (item, _return_reason(item))
+        for item in Item.objects.filter(proposer=member, state=ItemState.RETURNED).order_by("id")
+    ]
+
+    cosigned = CoSigner.objects.filter(member=member, confirmed_at__isnull=False).values("item")
+    my_items = Item.objects.filter(Q(proposer=member) | Q(pk__in=cosigned))
+    state = request.GET.get("state", "")
+    if state not in ItemState.values:
+        state = ""
+    filters = ItemFilterForm({"state": state}, body=profile.body)
+    filters.is_valid()
+    listed = filters.apply(my_items, today=clock.today())
+    page = page_of(request, _list_queryset(listed))
+    context = {
+        "member": member,
+        "invitations": invitations,
+        "to_evaluate": to_evaluate,
+        "returned": returned,
+        "waiting": bool(invitations or to_evaluate or returned),
+        "state": state,
+        "counts": state_counts(my_items),
+        "total": my_items.count(),
+        "page": page,
+        "notices": Notice.objects.filter(member=member).select_related("item")[:NOTICES_SHOWN],
+    }
+    return render(request, "items/mine.html", context)
+
+
+def _write_permission(request):
+    profile = profile_of(request.user)
+    if profile is None:
+        raise PermissionDenied
+    is_staff = profile.has_role("staff")
+    if profile.member is None and not is_staff:
+        raise PermissionDenied
+    return profile, is_staff
+
+
+@transaction.atomic
+def _write(user, form: ItemCreateForm) -> Item:
+    """The draft, its invitations and its files, all or nothing."""
+    data = form.cleaned_data
+    item = services.create_draft(
+        by=user,
+        session=data["session"],
+        kind=data["kind"],
+        title=data["title"],
+        text=data["text"],
+        category=data["category"],
+        proposer=data.get("proposer") or None,
+        is_public=data["is_public"],
+    )
+    _invite_and_attach(item, user, form)
+    return item
+
+
+def _invite_and_attach(item: Item, user, form) -> None:
+    if form.cleaned_data["cosigners"]:
+        services.invite_cosigners(item, by=user, members=form.cleaned_data["cosigners"])
+    # Files last: a refusal above rolls the rows back before anything reaches the disk.
+    for upload in form.cleaned_data["attachments"]:
+        attach(item, by=user, upload=upload)
+
+
+@login_required
+def create(request):
+    """起草: write an item and save it as a draft; co-signers are invited at once."""
+    profile, is_staff = _write_permission(request)
+    form = ItemCreateForm(
+        request.POST or None,
+        request.FILES or None,
+        body=profile.body,
+        own_member=profile.member,
+        is_staff=is_staff,
+    )
+    if request.method == "POST" and form.is_valid():
+        success = _("The draft is saved. Submit it when your co-signers have confirmed.")
+        item = run(request, _write, request.user, form, form=form, success=success)
+        if item is not None:
+            return redirect("items:detail", pk=item.pk)
+    return render(request, "items/write.html", {"form": form, "item": None})
+
+
+@transaction.atomic
+def _revise(item: Item, user, form: ItemEditForm) -> Item:
+    data = form.cleaned_data
+    services.edit_draft(
+        item,
+        by=user,
+        title=data["title"],
+        text=data["text"],
+        category=data["category"],
+        is_public=data["is_public"],
+    )
+    _invite_and_attach(item, user, form)
+    return item
+
+
+@login_required
+def edit(request, pk):
+    """Revise a draft or a returned item, invite more co-signers, add files."""
+    item = readable_item(
+        request,
+        pk,
+        queryset=Item.objects.prefetch_related(
+            Prefetch("cosigners", queryset=CoSigner.objects.select_related("member"))
+        ),
+    )
+    transition = ITEM_WORKFLOW["edit"]
+    if not item_roles(request.user, item) & transition.roles:
+        raise PermissionDenied
+    if item.state not in transition.sources:
+        messages.error(request, _("This item can no longer be edited."))
+        return redirect("items:detail", pk=item.pk)
+    form = ItemEditForm(request.POST or None, request.FILES or None, item=item)
+    if request.method == "POST" and form.is_valid():
+        success = _("Your changes are saved.")
+        if run(request, _revise, item, request.user, form, form=form, success=success):
+            return redirect("items:detail", pk=item.pk)
+    context = {
+        "form": form,
+        "item": item,
+        "attachments": item_attachments(item),
+        "return_reason": _return_reason(item) if item.state == ItemState.RETURNED else "",
+    }
+    return render(request, "items/write.html", context)
+
+
+@require_GET
+@login_required
+def member_options(request):
+    """The co-signer select's options matching the search box, the chosen ones kept."""
+    profile = profile_of(request.user)
+    if profile is None:
+        raise PermissionDenied
+    candidates = cosigner_candidates(profile.body)
+    item_pk = request.GET.get("item", "")
+    if item_pk:
+        item = readable_item(request, item_pk)
+        invited = item.cosigners.values_list("member_id", flat=True)
+        candidates = candidates.exclude(pk=item.proposer_id).exclude(pk__in=invited)
+    elif profile.member_id and not profile.has_role("staff"):
+        candidates = candidates.exclude(pk=profile.member_id)
+    selected = list(candidates.filter(pk__in=ids(request.GET.getlist("cosigners"))))
+    words = request.GET.get("cosigner_search", "").strip()[:60]
+    matches = candidates.exclude(pk__in=[m.pk for m in selected])
+    if words:
+        matches = matches.filter(
+            Q(name__icontains=words) | Q(delegation__icontains=words) | Q(sector__icontains=words)
+        )
+    options = [(m, True) for m in selected] + [(m, False) for m in matches[:MEMBER_OPTIONS]]
+    return render(request, "items/_member_options.html", {"options": options})

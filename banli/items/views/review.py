@@ -1,0 +1,92 @@
+"""The staff's review queue (审查): submitted items to take in and items under review, oldest
+first, each with its quick actions; and the search for the lead item of a merge (并案)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Prefetch, Q
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from banli.bodies.access import profile_of
+from banli.core.web import page_of
+
+from .. import search
+from ..models import CoSigner, Item, Kind
+from ..panels import available_actions
+from ..permissions import item_roles
+from ..services import KINDS_OF, MERGE_TARGET_STATES
+from ..workflow import ITEM_WORKFLOW, ItemState
+from .access import readable_item
+
+QUEUE_STATES = (ItemState.SUBMITTED, ItemState.UNDER_REVIEW)
+CANDIDATES_SHOWN = 15
+
+
+def _staff_body(request):
+    profile = profile_of(request.user)
+    if profile is None or not profile.has_role("staff"):
+        raise PermissionDenied
+    return profile.body
+
+
+@login_required
+def review_queue(request):
+    """What the staff have to review, the longest waiting first."""
+    body = _staff_body(request)
+    items = Item.objects.for_body(body)
+    counts = items.aggregate(
+        submitted=Count("id", filter=Q(state=ItemState.SUBMITTED)),
+        under_review=Count("id", filter=Q(state=ItemState.UNDER_REVIEW)),
+        returned=Count("id", filter=Q(state=ItemState.RETURNED)),
+    )
+    state = request.GET.get("state", "")
+    kind = request.GET.get("kind", "")
+    queue = items.in_states(*([state] if state in QUEUE_STATES else QUEUE_STATES))
+    if kind in Kind.values:
+        queue = queue.filter(kind=kind)
+    queue = (
+        queue.select_related("session", "category", "proposer")
+        .prefetch_related(Prefetch("cosigners", queryset=CoSigner.objects.select_related("member")))
+        .order_by(F("submitted_at").asc(nulls_last=True), "id")
+    )
+    page = page_of(request, queue)
+    rows = [
+        (item, available_actions(request, item, item_roles(request.user, item)))
+        for item in page.object_list
+    ]
+    taken = KINDS_OF.get(body.body_type, set())
+    kinds = [(value, label) for value, label in Kind.choices if value in taken]
+    context = {
+        "counts": counts,
+        "page": page,
+        "rows": rows,
+        "state": state if state in QUEUE_STATES else "",
+        "kind": kind if kind in Kind.values else "",
+        "kinds": kinds if len(kinds) > 1 else [],
+    }
+    return render(request, "items/review.html", context)
+
+
+@require_GET
+@login_required
+def merge_candidates(request, pk):
+    """The open items of the same body and kind that `pk` could be merged into."""
+    item = readable_item(request, pk)
+    if not item_roles(request.user, item) & ITEM_WORKFLOW["merge"].roles:
+        raise PermissionDenied
+    candidates = (
+        Item.objects.for_body(item.body)
+        .filter(kind=item.kind, state__in=MERGE_TARGET_STATES)
+        .exclude(pk=item.pk)
+        .select_related("proposer")
+    )
+    words = request.GET.get("q", "").strip()[:100]
+    if words.isdigit() and len(words) < 10:
+        # A number as the staff write it (第12号), or the record id of an unnumbered item.
+        candidates = candidates.filter(Q(number=int(words)) | Q(pk=int(words))).order_by("-id")
+    elif words:
+        candidates = search.search_items(candidates, words).order_by("-search_rank", "-id")
+    else:
+        candidates = candidates.order_by("-submitted_at", "-id")
+    context = {"item": item, "candidates": candidates[:CANDIDATES_SHOWN], "q": words}
+    return render(request, "items/_merge_candidates.html", context)
