@@ -1,0 +1,472 @@
+"""The handling unit's pages (承办单位): the coordinator's inbox of new assignments, the unit's
+items in hand, the reply editor, the leader's signing queue, and one POST endpoint for every
+step a unit takes on an assignment.
+
+A user sees only the assignments of their own unit in their own body; what they may do on
+each is what the assignment workflow table offers their roles."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from banli.bodies.access import profile_of
+from banli.bodies.models import UNIT_ROLES, Profile
+from banli.core import clock
+from banli.core.errors import DomainError, InvalidTransition, NotAllowed
+from banli.core.models import Attachment, HistoryEntry
+from banli.core.uploads import attach
+from banli.core.web import page_of
+
+from .. import services
+from ..forms_unit import ACTION_FORMS, LISTED_STATES, ReplyForm, UnitItemsFilter, class_label
+from ..models import (
+    Assignment,
+    AssignmentRole,
+    CoHandlingOpinion,
+    DecisionState,
+    Evaluation,
+    Extension,
+    Reply,
+)
+from ..workflow import ASSIGNMENT_WORKFLOW, WORKING, AssignmentState
+
+A = AssignmentState
+
+# action -> (the service call, the message on success)
+ACTIONS = {
+    "accept": (
+        lambda a, by, d: services.accept_assignment(a, by=by),
+        gettext_lazy("The assignment is accepted; the item is now in your unit's hands."),
+    ),
+    "dispute": (
+        lambda a, by, d: services.dispute(a, by=by, reason=d["reason"]),
+        gettext_lazy("The dispute is sent to the staff, who will reassign or keep the item."),
+    ),
+    "name_handler": (
+        lambda a, by, d: services.name_handler(a, by=by, handler=d["handler"], phone=d["phone"]),
+        gettext_lazy("The handler is named."),
+    ),
+    "log_contact": (
+        lambda a, by, d: services.log_contact(
+            a, by=by, stage=d["stage"], method=d["method"], on=d["on"], notes=d["notes"]
+        ),
+        gettext_lazy("The contact with the proposer is logged."),
+    ),
+    "request_extension": (
+        lambda a, by, d: services.request_extension(a, by=by, until=d["until"], reason=d["reason"]),
+        gettext_lazy("The extension request is sent to the staff."),
+    ),
+    "send_opinion": (
+        lambda a, by, d: services.send_opinion(a, by=by, text=d["text"]),
+        gettext_lazy("The opinion is sent to the lead unit."),
+    ),
+    "sign_reply": (
+        lambda a, by, d: services.sign_reply(a, by=by),
+        gettext_lazy("The reply is signed and sent to the proposers."),
+    ),
+}
+# Steps shown on the unit's pages: the actions above and the reply editor.
+UNIT_STEPS = {*ACTIONS, "draft_reply"}
+# The table offers the same steps to lead and co-handling units; the services refuse those
+# that do not fit the unit's part (only lead units reply; only co-handling units give an opinion).
+NOT_FOR = {AssignmentRole.LEAD: {"send_opinion"}, AssignmentRole.CO: {"draft_reply", "sign_reply"}}
+# Recently replied assignments stay on the unit's list this long.
+RECENT_DAYS = 30
+
+
+def unit_profile(request, audience: frozenset[str] | None = None) -> Profile:
+    """The profile of a user who acts for a unit (with one of `audience`'s roles), or 403."""
+    profile = profile_of(request.user)
+    roles = set(profile.roles) & UNIT_ROLES if profile is not None else set()
+    if not roles or profile is None or profile.unit_id is None:
+        raise PermissionDenied
+    if audience is not None and not roles & audience:
+        raise PermissionDenied
+    return profile
+
+
+def unit_assignments(profile: Profile):
+    return Assignment.objects.filter(unit_id=profile.unit_id, item__body_id=profile.body_id)
+
+
+def unit_assignment(request, pk) -> Assignment:
+    """The user's unit's assignment: 404 when there is none, 403 when it is another unit's."""
+    profile = unit_profile(request)
+    mine = unit_assignments(profile).select_related("item__body", "unit", "handler")
+    try:
+        return mine.get(pk=pk)
+    except Assignment.DoesNotExist:
+        if Assignment.objects.filter(pk=pk).exists():
+            raise PermissionDenied from None
+        raise Http404 from None
+
+
+def offered_actions(user, assignment: Assignment) -> list:
+    """The steps the workflow table offers this user on the assignment now, in table order."""
+    roles = services.assignment_roles(user, assignment)
+    return [
+        t
+        for t in ASSIGNMENT_WORKFLOW.available(assignment.state, roles)
+        if t.action in UNIT_STEPS and t.action not in NOT_FOR[assignment.role]
+    ]
+
+
+def current_draft(assignment: Assignment) -> Reply | None:
+    """The unsigned reply of the item's current round, if the unit has drafted one."""
+    return assignment.replies.filter(
+        round=assignment.item.reply_round, signed_at__isnull=True
+    ).first()
+
+
+def action_forms(
+    user, assignment: Assignment, *, only=None, draft=None, waiting_extension=None
+) -> list[dict]:
+    """The buttons and forms for what the user may do on the assignment (see `offered_actions`).
+
+    A step that would certainly be refused is left out: signing without a draft, a second
+    extension request while one waits."""
+    shown: list[dict] = []
+    offered = offered_actions(user, assignment)
+    can_sign = draft is not None and any(t.action == "sign_reply" for t in offered)
+    for transition in offered:
+        action = transition.action
+        if only is not None and action not in only:
+            continue
+        if action == "sign_reply" and draft is None:
+            continue
+        if action == "request_extension" and waiting_extension is not None:
+            continue
+        entry = {"action": action, "label": transition.label}
+        if action == "draft_reply":
+            entry["link"] = reverse("handling:reply", args=[assignment.pk])
+            entry["label"] = _("Edit the reply") if draft else _("Write the reply")
+        else:
+            entry["url"] = reverse("handling:assignment_action", args=[assignment.pk, action])
+            if action in ACTION_FORMS:
+                entry["form"] = ACTION_FORMS[action](assignment=assignment)
+        # The main step is signing when there is a draft to sign, else accepting or writing.
+        entry["primary"] = action in {"accept", "sign_reply"} or (
+            action == "draft_reply" and not can_sign
+        )
+        entry["danger"] = action == "dispute"
+        # A co-handling unit's one deliverable is its opinion: show its form unfolded.
+        entry["open"] = action == "send_opinion"
+        shown.append(entry)
+    return shown
+
+
+def _download_url(attachment: Attachment) -> str | None:
+    """Where the item pages serve an attachment to those who may read the case file."""
+    try:
+        return reverse("items:attachment", args=[attachment.pk])
+    except NoReverseMatch:
+        return None
+
+
+def attachments_by_reply(replies) -> dict[int, list[Attachment]]:
+    """Each reply's attachments, each with `url` for downloading it."""
+    ids = [r.pk for r in replies]
+    found: dict[int, list[Attachment]] = {pk: [] for pk in ids}
+    if ids:
+        ct = ContentType.objects.get_for_model(Reply)
+        for attachment in Attachment.objects.filter(target_type=ct, target_id__in=ids):
+            attachment.url = _download_url(attachment)
+            found[attachment.target_id].append(attachment)
+    return found
+
+
+def co_opinions(item):
+    """The co-handling units' opinions on the item, for its lead units (协办意见)."""
+    return CoHandlingOpinion.objects.filter(
+        assignment__item=item, assignment__role=AssignmentRole.CO
+    ).select_related("assignment__unit", "sent_by")
+
+
+def workspace(user, assignment: Assignment) -> dict:
+    """Everything a unit sees and does about one assignment: the unit panel's content."""
+    replies = list(assignment.replies.select_related("signed_by", "drafted_by"))
+    round_ = assignment.item.reply_round
+    draft = next((r for r in replies if r.round == round_ and not r.is_sent), None)
+    waiting = assignment.extensions.filter(state=DecisionState.PENDING).first()
+    files = attachments_by_reply(replies)
+    for reply in replies:
+        reply.files = files[reply.pk]
+        reply.class_label = class_label(reply.result_class)
+    return {
+        "assignment": assignment,
+        "actions": action_forms(user, assignment, draft=draft, waiting_extension=waiting),
+        "contacts": assignment.contacts.select_related("logged_by"),
+        "sent": [r for r in replies if r.is_sent],
+        "draft": draft,
+        "waiting_extension": waiting,
+        "extensions": assignment.extensions.all(),
+        "opinions": co_opinions(assignment.item) if assignment.is_lead else [],
+        "own_opinion": CoHandlingOpinion.objects.filter(assignment=assignment).first(),
+    }
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@login_required
+def inbox(request):
+    """The coordinator's start page: new assignments to accept or dispute, the unit's disputes
+    awaiting the staff, and its extension requests awaiting a decision."""
+    profile = unit_profile(request, ASSIGNMENT_WORKFLOW["accept"].roles)
+    mine = unit_assignments(profile).select_related("item__body", "item__session", "item__proposer")
+    page = page_of(request, mine.filter(state=A.PENDING).order_by("dispute_due_on", "id"), 50)
+    rows = [
+        {"assignment": a, "actions": action_forms(request.user, a, only={"accept", "dispute"})}
+        for a in page.object_list
+    ]
+    disputed = list(mine.filter(state=A.DISPUTED).order_by("dispute_due_on", "id"))
+    reasons = {
+        entry.target_id: entry
+        for entry in HistoryEntry.objects.filter(
+            target_type=ContentType.objects.get_for_model(Assignment),
+            target_id__in=[a.pk for a in disputed],
+            action="assignment.dispute",
+        ).order_by("at", "id")
+    }
+    for assignment in disputed:
+        assignment.dispute_entry = reasons.get(assignment.pk)
+    extensions = (
+        Extension.objects.filter(assignment__in=mine, state=DecisionState.PENDING)
+        .select_related("assignment__item", "requested_by")
+        .order_by("requested_at")
+    )
+    context = {
+        "unit": profile.unit,
+        "page": page,
+        "rows": rows,
+        "disputed": disputed,
+        "extensions": extensions,
+        "today": clock.today(),
+    }
+    return render(request, "handling/unit_inbox.html", context)
+
+
+@login_required
+def unit_items(request):
+    """The unit's items in hand, overdue first, with those replied in the last month."""
+    profile = unit_profile(request)
+    form = UnitItemsFilter(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    today = clock.today()
+    since = today - dt.timedelta(days=RECENT_DAYS)
+    recent_reply = Exists(Reply.objects.filter(assignment=OuterRef("pk"), replied_on__gte=since))
+    recent_opinion = Exists(
+        CoHandlingOpinion.objects.filter(assignment=OuterRef("pk"), sent_at__date__gte=since)
+    )
+    waiting_draft = Exists(
+        Reply.objects.filter(
+            assignment=OuterRef("pk"),
+            round=OuterRef("item__reply_round"),
+            signed_at__isnull=True,
+        )
+    )
+    listed = unit_assignments(profile).filter(
+        Q(state__in=WORKING)
+        | Q(recent_reply, state=A.REPLIED)
+        | Q(recent_opinion, state=A.OPINION_SENT)
+    )
+    counts = {state: listed.filter(state=state).count() for state in LISTED_STATES}
+    overdue = listed.filter(state__in=WORKING, due_on__lt=today).count()
+    if filters.get("state"):
+        listed = listed.filter(state=filters["state"])
+    if filters.get("mine"):
+        listed = listed.filter(handler=request.user)
+    listed = (
+        listed.annotate(
+            closed_rank=Case(
+                When(state__in=WORKING, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            has_draft=waiting_draft,
+        )
+        .select_related("item__session", "item__proposer", "handler")
+        .order_by("closed_rank", "due_on", "id")
+    )
+    page = page_of(request, listed)
+    for assignment in page.object_list:
+        assignment.working = assignment.state in WORKING
+        assignment.last_reply = (
+            assignment.replies.filter(signed_at__isnull=False).order_by("-round").first()
+            if assignment.state == A.REPLIED
+            else None
+        )
+    context = {
+        "unit": profile.unit,
+        "form": form,
+        "page": page,
+        "counts": [(A(state).label, n) for state, n in counts.items() if n],
+        "overdue": overdue,
+        "today": today,
+    }
+    return render(request, "handling/unit_items.html", context)
+
+
+@login_required
+def signing(request):
+    """The unit leader's queue: drafted replies of the current round, waiting to be signed."""
+    profile = unit_profile(request, ASSIGNMENT_WORKFLOW["sign_reply"].roles)
+    drafts = list(
+        Reply.objects.filter(
+            assignment__in=unit_assignments(profile),
+            assignment__state__in=WORKING,
+            signed_at__isnull=True,
+            round=F("assignment__item__reply_round"),
+        )
+        .select_related("assignment__item__body", "assignment__handler", "drafted_by")
+        .order_by("assignment__due_on", "id")
+    )
+    files = attachments_by_reply(drafts)
+    for draft in drafts:
+        draft.files = files[draft.pk]
+        draft.class_label = class_label(draft.result_class)
+        draft.actions = action_forms(
+            request.user, draft.assignment, only={"sign_reply", "draft_reply"}, draft=draft
+        )
+    return render(request, "handling/unit_signing.html", {"unit": profile.unit, "drafts": drafts})
+
+
+@login_required
+def assignment_action(request, pk, action):
+    """POST only: take one step on the assignment, then go back where the user came from."""
+    if action not in ACTIONS:
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    assignment = unit_assignment(request, pk)
+    if not ASSIGNMENT_WORKFLOW[action].roles & services.assignment_roles(request.user, assignment):
+        raise PermissionDenied
+    use_case, success = ACTIONS[action]
+    form_class = ACTION_FORMS.get(action)
+    form = form_class(request.POST, assignment=assignment) if form_class else None
+    back = _safe_next(request, reverse("items:detail", args=[assignment.item_id]))
+    if form is not None and not form.is_valid():
+        return _action_page(request, assignment, action, form, back, status=400)
+    try:
+        use_case(assignment, request.user, form.cleaned_data if form is not None else {})
+    except NotAllowed:
+        raise
+    except DomainError as refused:
+        if form is None:
+            messages.error(request, str(refused))
+            return redirect(back)
+        assignment.refresh_from_db()
+        form.add_error(None, str(refused))
+        return _action_page(request, assignment, action, form, back, status=refused.status_code)
+    messages.success(request, str(success))
+    return redirect(back)
+
+
+def _action_page(request, assignment, action, form, back, *, status):
+    """The form again, with what was wrong, for a step taken from a list or the item page."""
+    context = {
+        "assignment": assignment,
+        "item": assignment.item,
+        "label": ASSIGNMENT_WORKFLOW[action].label,
+        "danger": action == "dispute",
+        "form": form,
+        "url": reverse("handling:assignment_action", args=[assignment.pk, action]),
+        "next": back,
+        "today": clock.today(),
+    }
+    return render(request, "handling/unit_action.html", context, status=status)
+
+
+def _initial_reply(assignment: Assignment, draft: Reply | None, user) -> dict:
+    if draft is not None:
+        return {
+            "text": draft.text,
+            "result_class": draft.result_class,
+            "planned_on": draft.planned_on,
+            "is_public": draft.is_public,
+            "contact_name": draft.contact_name,
+            "contact_phone": draft.contact_phone,
+        }
+    handler = assignment.handler or user
+    profile = profile_of(handler)
+    return {
+        "contact_name": handler.get_full_name() or handler.username,
+        "contact_phone": assignment.handler_phone or getattr(profile, "phone", ""),
+    }
+
+
+@login_required
+def reply(request, pk):
+    """The reply editor (答复函): the letter, its result class and attachments, beside the
+    co-handling units' opinions and the contacts with the proposer."""
+    assignment = unit_assignment(request, pk)
+    if not assignment.is_lead:
+        raise InvalidTransition(
+            _("A co-handling unit sends its opinion to the lead unit; only lead units reply.")
+        )
+    item = assignment.item
+    draft = current_draft(assignment)
+    status = 200
+    if request.method == "POST":
+        form = ReplyForm(request.POST, request.FILES, assignment=assignment)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    saved = services.draft_reply(assignment, by=request.user, **form.draft_kwargs())
+                    for upload in form.cleaned_data["attachments"]:
+                        attach(saved, by=request.user, upload=upload, root=item)
+            except NotAllowed:
+                raise
+            except DomainError as refused:
+                assignment.refresh_from_db()
+                form.add_error(None, str(refused))
+                status = refused.status_code
+            else:
+                messages.success(
+                    request, _("The reply is saved. It is sent when the unit leader signs it.")
+                )
+                return redirect("handling:reply", pk=assignment.pk)
+        else:
+            status = 400
+    else:
+        form = ReplyForm(
+            initial=_initial_reply(assignment, draft, request.user), assignment=assignment
+        )
+    offered = {t.action for t in offered_actions(request.user, assignment)}
+    sent = [r for r in assignment.replies.select_related("signed_by") if r.is_sent]
+    files = attachments_by_reply([r for r in [draft, *sent] if r is not None])
+    for r in [draft, *sent]:
+        if r is not None:
+            r.files = files[r.pk]
+            r.class_label = class_label(r.result_class)
+    context = {
+        "item": item,
+        "assignment": assignment,
+        "form": form,
+        "draft": draft,
+        "sent": sent,
+        "editable": "draft_reply" in offered,
+        "can_sign": "sign_reply" in offered and draft is not None,
+        "opinions": co_opinions(item),
+        "contacts": assignment.contacts.select_related("logged_by"),
+        "evaluations": Evaluation.objects.filter(item=item).select_related("member"),
+        "today": clock.today(),
+    }
+    return render(request, "handling/unit_reply.html", context, status=status)
