@@ -1,1 +1,155 @@
-"""Panels this app adds to the item page (registered with banli.core.panels)."""
+"""Panels this app adds to the item page (registered with banli.core.panels): the read-only
+handling progress that every reader of the item sees, and the next steps of the staff and
+the proposers (assign, evaluate, close as not evaluated).
+
+Which steps to offer is asked of the workflow table, never decided from the state here."""
+
+from collections import defaultdict
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Max
+from django.urls import reverse
+
+from banli.bodies.access import profile_of
+from banli.bodies.models import BODY_WIDE_READERS, UNIT_ROLES
+from banli.core import clock, panels
+from banli.core.uploads import attachments_of
+from banli.items.models import Item
+from banli.items.workflow import ITEM_WORKFLOW
+
+from .models import AssignmentRole, CoHandlingOpinion, Extension, Reply
+
+# Readers related to the item who see its replies in full, public or not: its proposers,
+# the body's staff, leaders and auditors, and third-party evaluators. Others read a public
+# item and see only its public replies, without the contact's phone (DOMAIN.md §7).
+RELATED_ROLES = frozenset({"lead_proposer", "cosigner", "evaluator", *BODY_WIDE_READERS})
+
+
+def permits(action: str, item: Item, roles: set[str]) -> bool:
+    """Whether the workflow lets these roles take `action` on the item now (automatic
+    steps included: an evaluation is a form, not a state button)."""
+    transition = ITEM_WORKFLOW[action]
+    return item.state in transition.sources and bool(roles & transition.roles)
+
+
+def sent_replies(item: Item, *, latest_round: bool = False) -> list[Reply]:
+    """The signed replies of the item's lead units, each with `files` (its attachments); with
+    `latest_round`, only those of the last round in which a reply was sent."""
+    replies = list(
+        Reply.objects.filter(assignment__item=item, signed_at__isnull=False)
+        .select_related("assignment__unit", "signed_by")
+        .order_by("round", "replied_on", "id")
+    )
+    if latest_round and replies:
+        last = replies[-1].round
+        replies = [r for r in replies if r.round == last]
+    files = defaultdict(list)
+    if replies:
+        reply_type = ContentType.objects.get_for_model(Reply)
+        for attachment in attachments_of(item).filter(
+            target_type=reply_type, target_id__in=[r.pk for r in replies]
+        ):
+            attachment.url = reverse("items:attachment", args=[attachment.pk])
+            files[attachment.target_id].append(attachment)
+    for reply in replies:
+        reply.files = files[reply.pk]
+    return replies
+
+
+def _unit_reader(request, item: Item, assignments) -> int | None:
+    """The unit the user reads the item for, if it is one of the item's units."""
+    profile = profile_of(request.user)
+    if profile is None or not profile.unit_id or not set(profile.roles) & UNIT_ROLES:
+        return None
+    return profile.unit_id if any(a.unit_id == profile.unit_id for a in assignments) else None
+
+
+def _opinions(item: Item, roles: set[str], unit_id: int | None, assignments):
+    """Co-handling opinions go to the lead units, not to the proposers: staff, leaders and
+    auditors read them all, a lead unit those on its item, a co-handling unit its own."""
+    opinions = CoHandlingOpinion.objects.filter(assignment__item=item).select_related(
+        "assignment__unit", "sent_by"
+    )
+    if roles & BODY_WIDE_READERS:
+        return list(opinions)
+    if unit_id is None:
+        return []
+    leads = {a.unit_id for a in assignments if a.role == AssignmentRole.LEAD}
+    return list(opinions if unit_id in leads else opinions.filter(assignment__unit_id=unit_id))
+
+
+def handling_progress(request, item: Item, roles: set[str]):
+    """Assignments, replies per round, evaluations, class changes and extensions."""
+    assignments = list(
+        item.assignments.select_related("unit", "handler").order_by("-role", "assigned_on", "id")
+    )
+    class_changes = list(item.class_changes.all())
+    if not assignments and not class_changes:
+        return None
+    unit_id = _unit_reader(request, item, assignments)
+    related = bool(roles & RELATED_ROLES) or unit_id is not None
+    replies = sent_replies(item)
+    if not related:
+        replies = [r for r in replies if r.is_public]
+    rounds: dict[int, list[Reply]] = defaultdict(list)
+    for reply in replies:
+        rounds[reply.round].append(reply)
+    extensions = (
+        Extension.objects.filter(assignment__item=item)
+        .select_related("assignment__unit", "decided_by")
+        .order_by("requested_at", "id")
+    )
+    return {
+        "template": "handling/_progress_panel.html",
+        "order": 30,
+        "context": {
+            "item": item,
+            "assignments": assignments,
+            "rounds": sorted(rounds.items()),
+            "evaluations": list(item.evaluations.select_related("member")),
+            "class_changes": class_changes,
+            "extensions": list(extensions),
+            "opinions": _opinions(item, roles, unit_id, assignments),
+            "related": related,
+        },
+    }
+
+
+def next_steps(request, item: Item, roles: set[str]):
+    """The staff's and proposers' handling steps on the item, as the workflow offers them."""
+    available = {t.action for t in ITEM_WORKFLOW.available(item.state, roles)}
+    today = clock.today()
+    window_passed = item.evaluation_due_on is not None and item.evaluation_due_on < today
+    steps = {
+        "assign": "assign" in available,
+        "close": "close_unevaluated" in available and window_passed,
+        "evaluate": permits("evaluate_close", item, roles) and not window_passed,
+        "cosign_evaluate": False,
+    }
+    if "cosigner" in roles and permits("cosigner_evaluate", item, roles):
+        steps["cosign_evaluate"] = _cosigner_may_add(request, item)
+    if not any(steps.values()):
+        return None
+    return {
+        "template": "handling/staff_panel.html",
+        "order": 15,
+        "context": {"item": item, "today": today, **steps},
+    }
+
+
+def _cosigner_may_add(request, item: Item) -> bool:
+    """A confirmed co-signer who has not yet evaluated the last reply."""
+    member_id = getattr(profile_of(request.user), "member_id", None)
+    if member_id is None:
+        return False
+    confirmed = item.cosigners.filter(member_id=member_id, confirmed_at__isnull=False).exists()
+    last_round = Reply.objects.filter(assignment__item=item, signed_at__isnull=False).aggregate(
+        last=Max("round")
+    )["last"]
+    if not confirmed or last_round is None:
+        return False
+    return not item.evaluations.filter(member_id=member_id, round=last_round).exists()
+
+
+panels.register(next_steps)
+panels.register(handling_progress)

@@ -61,6 +61,16 @@ def _advance(assignment: Assignment, action: str, *, by, roles, reason="", data=
     transition = ASSIGNMENT_WORKFLOW.check(action, assignment.state, roles)
     if transition.needs_reason and not (reason or "").strip():
         raise ValidationFailed(_("Please give a reason."))
+    # A stale copy (another request changed the row since it was read) must not write its
+    # old state back; the row stays locked until the transaction ends.
+    current = (
+        Assignment.objects.select_for_update()
+        .filter(pk=assignment.pk)
+        .values_list("state", flat=True)
+        .first()
+    )
+    if current != assignment.state:
+        raise InvalidTransition(_("This assignment was changed meanwhile; please reload it."))
     before = assignment.state
     assignment.state = transition.leads_to(before)
     assignment.save()
@@ -78,9 +88,18 @@ def _advance(assignment: Assignment, action: str, *, by, roles, reason="", data=
     return transition
 
 
+# Once the item is closed its handling is over; only the contact after the reply (三见面)
+# may still be logged.
+AFTER_CLOSURE = {"log_contact"}
+
+
 def _check(assignment: Assignment, action: str, by) -> set[str]:
     roles = assignment_roles(by, assignment)
     ASSIGNMENT_WORKFLOW.check(action, assignment.state, roles)
+    if action not in AFTER_CLOSURE and (
+        Item.objects.filter(pk=assignment.item_id, state=ItemState.CLOSED).exists()
+    ):
+        raise InvalidTransition(_("The item is closed; its handling can no longer change."))
     return roles
 
 
@@ -195,7 +214,8 @@ def reassign(assignment: Assignment, *, by, to_unit: Unit, reason: str = "") -> 
     """Staff give a disputed assignment to another unit; its deadlines start again."""
     roles = _check(assignment, "reassign", by)
     (to_unit,) = _check_units(assignment.item, [to_unit])
-    taken = assignment.item.assignments.exclude(state=A.REASSIGNED).exclude(pk=assignment.pk)
+    # The disputing unit itself counts: giving the item back to it would only restart its clock.
+    taken = assignment.item.assignments.exclude(state=A.REASSIGNED)
     if taken.filter(unit=to_unit).exists():
         raise ValidationFailed(_("%(unit)s already has this item.") % {"unit": to_unit})
     _advance(assignment, "reassign", by=by, roles=roles, reason=reason, data={"to": to_unit.name})

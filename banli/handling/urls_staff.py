@@ -1,3 +1,19 @@
-"""Routes; see the module docstring of the views they serve."""
+"""Routes of the staff's handling pages (views/staff.py) and of the proposer's evaluation
+(views/evaluation.py); included under the `handling` namespace by urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import evaluation, staff
+
+urlpatterns = [
+    path("item/<int:pk>/assign/", staff.assign, name="assign"),
+    path("item/<int:pk>/assign/preview/", staff.assign_preview, name="assign_preview"),
+    path("disputes/", staff.disputes, name="disputes"),
+    path("assignment/<int:pk>/reassign/", staff.reassign, name="reassign"),
+    path("assignment/<int:pk>/dismiss/", staff.dismiss, name="dismiss"),
+    path("extensions/", staff.extensions, name="extensions"),
+    path("extension/<int:pk>/decide/", staff.decide_extension, name="decide_extension"),
+    path("board/", staff.board, name="board"),
+    path("item/<int:pk>/close/", staff.close, name="close"),
+    path("item/<int:pk>/evaluate/", evaluation.evaluate, name="evaluate"),
+]

@@ -41,7 +41,14 @@ ASSIGNMENT_WORKFLOW = Workflow(
         _t("reassign", {A.DISPUTED}, A.REASSIGNED, {STAFF}, _("reassign to another unit")),
         _t("dismiss_dispute", {A.DISPUTED}, A.PENDING, {STAFF}, _("keep the assignment")),
         _t("name_handler", WORKING, None, {COORD, LEADER}, _("name the handler")),
-        _t("log_contact", WORKING, None, {COORD, HANDLER, LEADER}, _("log a contact")),
+        # 三见面: the third contact comes after the reply.
+        _t(
+            "log_contact",
+            {*WORKING, A.REPLIED},
+            None,
+            {COORD, HANDLER, LEADER},
+            _("log a contact"),
+        ),
         _t(
             "request_extension",
             {A.PENDING, *WORKING},

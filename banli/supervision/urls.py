@@ -1,5 +1,13 @@
-"""Routes of the supervision pages."""
+"""Routes of the supervision pages (banli.supervision.views)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "supervision"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("key/", views.key_items, name="key_items"),
+    path("item/<int:pk>/mark-key/", views.mark_key, name="mark_key"),
+    path("mine/", views.mine, name="mine"),
+]

@@ -1,0 +1,186 @@
+"""Forms of the staff's handling pages (assignment, disputes, extensions, the deadline board)
+and of the proposer's evaluation. They check the shape of the input; the services check the
+rules again."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from banli.bodies.models import Unit
+
+from .models import Rating
+
+
+def _body_units(body):
+    return Unit.objects.filter(body=body, active=True).select_related("parent")
+
+
+def unit_groups(units) -> list[tuple[str, list[Unit]]]:
+    """Units grouped under their parent unit, top-level units first, then each parent's
+    departments in the order of the hierarchy (a government before its bureaus' offices)."""
+    by_pk = {u.pk: u for u in units}
+    groups: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        groups.setdefault(unit.parent_id, []).append(unit)
+
+    def depth(pk: int | None) -> int:
+        level, seen = 0, set()
+        while pk is not None and pk not in seen:
+            seen.add(pk)
+            parent = by_pk.get(pk)
+            pk = parent.parent_id if parent else None
+            level += 1
+        return level
+
+    def label(pk: int | None) -> str:
+        if pk is None:
+            return str(_("Top-level units"))
+        parent = by_pk.get(pk) or groups[pk][0].parent
+        return parent.name
+
+    ordered = sorted(groups, key=lambda pk: (depth(pk), label(pk)))
+    return [(label(pk), groups[pk]) for pk in ordered]
+
+
+class AssignForm(forms.Form):
+    """交办: one or more lead units (主办; several means 分办), any co-handling units (协办)."""
+
+    lead_units = forms.TypedMultipleChoiceField(
+        label=_("Lead units"),
+        coerce=int,
+        error_messages={"required": _("Choose at least one lead unit.")},
+    )
+    co_units = forms.TypedMultipleChoiceField(
+        label=_("Co-handling units"), coerce=int, required=False
+    )
+    complex = forms.BooleanField(
+        label=_("Complex item (wide-ranging or hard to handle)"), required=False
+    )
+
+    def __init__(self, data=None, *, body):
+        super().__init__(data)
+        self.body = body
+        self.units = list(_body_units(body))
+        choices = [(u.pk, u.name) for u in self.units]
+        self.fields["lead_units"].choices = choices
+        self.fields["co_units"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        by_pk = {u.pk: u for u in self.units}
+        lead, co = data.get("lead_units") or [], data.get("co_units") or []
+        twice = [by_pk[pk].name for pk in co if pk in lead]
+        if twice:
+            self.add_error(
+                "co_units",
+                _("A unit can be given the item only once: %(units)s.")
+                % {"units": "、".join(twice)},
+            )
+        data["lead"] = [by_pk[pk] for pk in lead]
+        data["co"] = [by_pk[pk] for pk in co]
+        return data
+
+    def _selected(self, name) -> set[str]:
+        value = self[name].value() or []
+        return {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+
+    def chosen(self, name: str) -> list[Unit]:
+        """The units ticked in `name`, valid or not as a whole (for the live preview)."""
+        selected = self._selected(name)
+        return [u for u in self.units if str(u.pk) in selected]
+
+    def rows(self) -> list[tuple[str, list[dict]]]:
+        """The units grouped by parent, each with whether it is ticked as lead or co."""
+        lead, co = self._selected("lead_units"), self._selected("co_units")
+        return [
+            (
+                label,
+                [{"unit": u, "lead": str(u.pk) in lead, "co": str(u.pk) in co} for u in members],
+            )
+            for label, members in unit_groups(self.units)
+        ]
+
+
+class ReassignForm(forms.Form):
+    to_unit = forms.ModelChoiceField(
+        label=_("Give it to"), queryset=Unit.objects.none(), empty_label=_("Choose a unit")
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:4rem"}),
+    )
+
+    def __init__(self, data=None, *, body, disputing: Unit, auto_id="id_%s"):
+        super().__init__(data, auto_id=auto_id)
+        self.fields["to_unit"].queryset = _body_units(body).exclude(pk=disputing.pk)
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the assignment stays"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:4rem"}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    APPROVE, REFUSE = "approve", "refuse"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse"))],
+        error_messages={"required": _("Approve or refuse the request.")},
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:4rem"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.REFUSE and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say why the request is refused; the unit will read it."))
+        return data
+
+    @property
+    def approve(self) -> bool:
+        return self.cleaned_data["decision"] == self.APPROVE
+
+
+class BoardFilterForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+    )
+
+    def __init__(self, data=None, *, body):
+        super().__init__(data)
+        self.fields["unit"].queryset = _body_units(body)
+
+    @property
+    def chosen_unit(self) -> Unit | None:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data.get("unit")
+        return None
+
+
+class EvaluationForm(forms.Form):
+    """评价: the contact and attitude, and the result, each 满意 / 基本满意 / 不满意."""
+
+    attitude = forms.ChoiceField(
+        label=_("Contact and attitude of the unit"),
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+    )
+    result = forms.ChoiceField(
+        label=_("Result of the handling"), choices=Rating.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -1,0 +1,374 @@
+"""The staff's handling pages: assigning an accepted item (交办) with its due dates shown
+before confirming, the queue of disputed assignments, the extension requests, and the
+deadline board that staff, supervising leaders and auditors watch."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.forms import BooleanField, Form
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from banli.bodies.access import profile_of
+from banli.core import clock
+from banli.core.models import HistoryEntry
+from banli.core.web import run
+from banli.items.models import OPEN_ASSIGNMENT_STATES, Item
+from banli.items.permissions import item_roles
+from banli.items.views.access import readable_item
+from banli.items.workflow import ITEM_WORKFLOW, ItemState
+
+from .. import services
+from ..forms_staff import (
+    AssignForm,
+    BoardFilterForm,
+    DismissForm,
+    ExtensionDecisionForm,
+    ReassignForm,
+)
+from ..models import Assignment, AssignmentRole, DecisionState, Extension
+from ..workflow import AssignmentState
+
+STAFF = "staff"
+# Who watches the deadlines: the body's staff, its supervising leaders and its auditors.
+BOARD_ROLES = frozenset({"staff", "supervisor", "auditor"})
+SOON_DAYS = (7, 30)
+
+
+def _body_for(request, allowed: frozenset[str] = frozenset({STAFF})):
+    """The user's body, if the user holds one of `allowed` there; otherwise 403."""
+    profile = profile_of(request.user)
+    if profile is None or not allowed & set(profile.roles):
+        raise PermissionDenied
+    return profile.body
+
+
+def _staff_item(request, pk) -> tuple[Item, set[str]]:
+    item = readable_item(request, pk)
+    roles = item_roles(request.user, item)
+    if STAFF not in roles:
+        raise PermissionDenied
+    return item, roles
+
+
+def _get(queryset, pk):
+    try:
+        return queryset.get(pk=int(pk))
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError) as missing:
+        raise Http404 from missing
+
+
+def _back(request, default: str):
+    """The page the button was on, if it is one of ours; else `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
+def paged(request, queryset, param: str = "page", per_page: int = 25):
+    """One page of `queryset`, chosen by the `param` query parameter (several lists can
+    page independently on one page); a malformed number gives the nearest page. The page
+    carries `previous_url` and `next_url` that keep the rest of the query."""
+    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
+
+    def url(number):
+        params = request.GET.copy()
+        params[param] = number
+        return "?" + params.urlencode()
+
+    page.previous_url = url(page.previous_page_number()) if page.has_previous() else None
+    page.next_url = url(page.next_page_number()) if page.has_next() else None
+    return page
+
+
+# 交办 --------------------------------------------------------------------------------------
+
+
+def _preview_context(item: Item, form: AssignForm) -> dict:
+    complex_ = BooleanField(required=False).to_python(form["complex"].value())
+    rules = item.body.rules
+    lead, co = form.chosen("lead_units"), form.chosen("co_units")
+    return {
+        "item": item,
+        "dates": services.planned_due_dates(item, complex=complex_),
+        "complex": complex_,
+        "lead": lead,
+        "co": co,
+        "twice": [u for u in co if u in lead],
+        "reply_months": rules.complex_reply_months if complex_ else rules.reply_months,
+        "co_months": rules.co_opinion_months,
+        "dispute_days": rules.dispute_working_days,
+        "today": clock.today(),
+    }
+
+
+@login_required
+def assign(request, pk):
+    """交办: choose the lead and co-handling units; the due dates show before confirming."""
+    item, roles = _staff_item(request, pk)
+    # Not accepted (or already assigned): the workflow's message on a 409 page.
+    ITEM_WORKFLOW.check("assign", item.state, roles)
+    form = AssignForm(request.POST if request.method == "POST" else None, body=item.body)
+    if request.method == "POST" and form.is_valid():
+        made = run(
+            request,
+            services.assign,
+            item,
+            by=request.user,
+            lead_units=form.cleaned_data["lead"],
+            co_units=form.cleaned_data["co"],
+            complex=form.cleaned_data["complex"],
+            form=form,
+        )
+        if made:
+            due = next(a.due_on for a in made if a.is_lead)
+            messages.success(
+                request,
+                _("The item was assigned. The reply is due on %(date)s.")
+                % {"date": due.isoformat()},
+            )
+            return redirect("items:detail", item.pk)
+    context = {"form": form, **_preview_context(item, form)}
+    return render(request, "handling/staff_assign.html", context)
+
+
+@require_GET
+@login_required
+def assign_preview(request, pk):
+    """The due dates for the units and the complex flag ticked so far (htmx fragment)."""
+    item, roles = _staff_item(request, pk)
+    ITEM_WORKFLOW.check("assign", item.state, roles)
+    form = AssignForm(request.GET, body=item.body)
+    return render(request, "handling/staff_assign_preview.html", _preview_context(item, form))
+
+
+# 退回/申请调整 --------------------------------------------------------------------------------
+
+
+def _disputed(body):
+    entries = HistoryEntry.objects.filter(
+        target_type=ContentType.objects.get_for_model(Assignment),
+        target_id=OuterRef("pk"),
+        action="assignment.dispute",
+    ).order_by("-at", "-id")
+    return (
+        Assignment.objects.filter(item__body=body, state=AssignmentState.DISPUTED)
+        .select_related("item", "item__proposer", "unit")
+        .annotate(
+            dispute_reason=Subquery(entries.values("reason")[:1]),
+            disputed_at=Subquery(entries.values("at")[:1]),
+        )
+        .order_by("disputed_at", "id")
+    )
+
+
+def _disputes_page(request, body, *, failed: tuple[int, str, Form] | None = None):
+    page = paged(request, _disputed(body))
+    rows = []
+    for assignment in page.object_list:
+        auto_id = f"id_%s_{assignment.pk}"
+        row = {
+            "assignment": assignment,
+            "reassign": ReassignForm(body=body, disputing=assignment.unit, auto_id=auto_id),
+            "dismiss": DismissForm(auto_id=auto_id),
+            "open": False,
+        }
+        if failed and failed[0] == assignment.pk:
+            row[failed[1]], row["open"] = failed[2], failed[1]
+        rows.append(row)
+    return render(request, "handling/staff_disputes.html", {"page": page, "rows": rows})
+
+
+@login_required
+def disputes(request):
+    """The units' disputed assignments, oldest first, with the unit's reason."""
+    return _disputes_page(request, _body_for(request))
+
+
+def _disputed_assignment(request, pk):
+    body = _body_for(request)
+    assignments = Assignment.objects.filter(item__body=body).select_related("item", "unit")
+    return body, _get(assignments, pk)
+
+
+@require_POST
+@login_required
+def reassign(request, pk):
+    body, assignment = _disputed_assignment(request, pk)
+    form = ReassignForm(
+        request.POST, body=body, disputing=assignment.unit, auto_id=f"id_%s_{assignment.pk}"
+    )
+    if not form.is_valid():
+        return _disputes_page(request, body, failed=(assignment.pk, "reassign", form))
+    to_unit = form.cleaned_data["to_unit"]
+    run(
+        request,
+        services.reassign,
+        assignment,
+        by=request.user,
+        to_unit=to_unit,
+        reason=form.cleaned_data["reason"],
+        success=_("%(item)s was given to %(unit)s; its deadlines start again today.")
+        % {"item": assignment.item.display_number, "unit": to_unit.name},
+    )
+    return redirect("handling:disputes")
+
+
+@require_POST
+@login_required
+def dismiss(request, pk):
+    body, assignment = _disputed_assignment(request, pk)
+    form = DismissForm(request.POST, auto_id=f"id_%s_{assignment.pk}")
+    if not form.is_valid():
+        return _disputes_page(request, body, failed=(assignment.pk, "dismiss", form))
+    run(
+        request,
+        services.dismiss_dispute,
+        assignment,
+        by=request.user,
+        reason=form.cleaned_data["reason"],
+        success=_("%(unit)s keeps %(item)s.")
+        % {"unit": assignment.unit.name, "item": assignment.item.display_number},
+    )
+    return redirect("handling:disputes")
+
+
+# 延期 ---------------------------------------------------------------------------------------
+
+
+def _extensions_page(request, body, *, failed: tuple[int, ExtensionDecisionForm] | None = None):
+    of_body = Extension.objects.filter(assignment__item__body=body).select_related(
+        "assignment", "assignment__item", "assignment__unit", "requested_by", "decided_by"
+    )
+    page = paged(request, of_body.filter(state=DecisionState.PENDING).order_by("requested_at"))
+    rows = []
+    for extension in page.object_list:
+        form = ExtensionDecisionForm(auto_id=f"id_%s_{extension.pk}")
+        if failed and failed[0] == extension.pk:
+            form = failed[1]
+        extra = (extension.requested_due_on - extension.assignment.due_on).days
+        rows.append({"extension": extension, "form": form, "extra_days": extra})
+    decided = of_body.exclude(state=DecisionState.PENDING).order_by("-decided_at")[:10]
+    context = {"page": page, "rows": rows, "decided": decided}
+    return render(request, "handling/staff_extensions.html", context)
+
+
+@login_required
+def extensions(request):
+    """Extension requests waiting for a decision, the oldest first."""
+    return _extensions_page(request, _body_for(request))
+
+
+@require_POST
+@login_required
+def decide_extension(request, pk):
+    body = _body_for(request)
+    extension = _get(
+        Extension.objects.filter(assignment__item__body=body).select_related(
+            "assignment", "assignment__item", "assignment__unit"
+        ),
+        pk,
+    )
+    form = ExtensionDecisionForm(request.POST, auto_id=f"id_%s_{extension.pk}")
+    if not form.is_valid():
+        return _extensions_page(request, body, failed=(extension.pk, form))
+    assignment = extension.assignment
+    if form.approve:
+        success = _("Approved: %(unit)s now replies by %(date)s; the proposers were told.") % {
+            "unit": assignment.unit.name,
+            "date": extension.requested_due_on.isoformat(),
+        }
+    else:
+        success = _("Refused: %(unit)s still replies by %(date)s.") % {
+            "unit": assignment.unit.name,
+            "date": assignment.due_on.isoformat(),
+        }
+    run(
+        request,
+        services.decide_extension,
+        extension,
+        by=request.user,
+        approve=form.approve,
+        note=form.cleaned_data["note"],
+        success=success,
+    )
+    return redirect("handling:extensions")
+
+
+# 督办看板 -----------------------------------------------------------------------------------
+
+
+def _open_lead_assignments(body):
+    return Assignment.objects.filter(
+        item__body=body, role=AssignmentRole.LEAD, state__in=OPEN_ASSIGNMENT_STATES
+    )
+
+
+@login_required
+def board(request):
+    """Counts, then the overdue lead assignments (most overdue first) and those due soon."""
+    body = _body_for(request, BOARD_ROLES)
+    today = clock.today()
+    week, month = (today + dt.timedelta(days=d) for d in SOON_DAYS)
+    form = BoardFilterForm(request.GET or None, body=body)
+    unit = form.chosen_unit
+    leads = _open_lead_assignments(body)
+    replied = Item.objects.for_body(body).in_states(ItemState.REPLIED)
+    if unit is not None:
+        leads = leads.filter(unit=unit)
+        replied = replied.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit=unit)))
+    counts = leads.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(due_on__lt=today)),
+        week=Count("pk", filter=Q(due_on__gte=today, due_on__lte=week)),
+        month=Count("pk", filter=Q(due_on__gte=today, due_on__lte=month)),
+    )
+    window_passed = Q(evaluation_due_on__lt=today)
+    counts |= replied.aggregate(
+        waiting=Count("pk", filter=~window_passed), passed=Count("pk", filter=window_passed)
+    )
+    rows = leads.select_related("item", "item__key_item", "unit", "handler")
+    overdue = rows.filter(due_on__lt=today).order_by("due_on", "id")
+    soon = rows.filter(due_on__gte=today, due_on__lte=month).order_by("due_on", "id")
+    passed = (
+        replied.filter(window_passed)
+        .select_related("proposer", "key_item")
+        .order_by("evaluation_due_on", "id")
+    )
+    context = {
+        "form": form,
+        "unit": unit,
+        "counts": counts,
+        "overdue": paged(request, overdue, "overdue_page", 20),
+        "soon": paged(request, soon, "soon_page", 20),
+        "passed": paged(request, passed, "passed_page", 20),
+        "is_staff": STAFF in profile_of(request.user).roles,
+        "soon_days": SOON_DAYS,
+    }
+    return render(request, "handling/staff_board.html", context)
+
+
+@require_POST
+@login_required
+def close(request, pk):
+    """未评价: close a replied item whose evaluation window has passed."""
+    item, _roles = _staff_item(request, pk)
+    run(
+        request,
+        services.close_unevaluated,
+        item,
+        by=request.user,
+        success=_("%(item)s was closed as not evaluated.") % {"item": item.display_number},
+    )
+    return _back(request, "handling:board")

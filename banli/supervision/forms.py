@@ -1,0 +1,63 @@
+"""Forms of the supervision pages."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+
+def supervisors_of(body):
+    """The body's supervising leaders (督办领导): active users holding the supervisor role."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, profile__body=body)
+        # A JSON list of role codes; the quotes make the match exact.
+        .filter(profile__roles__icontains='"supervisor"')
+        .select_related("profile")
+        .order_by("last_name", "first_name", "username")
+    )
+    return users
+
+
+class LeaderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class MarkKeyForm(forms.Form):
+    """重点督办: the supervising leader, the government leader who lead-handles it (领办)."""
+
+    supervisor = LeaderChoiceField(
+        label=_("Supervising leader"),
+        queryset=get_user_model().objects.none(),
+        empty_label=_("Choose a leader"),
+    )
+    lead_handler = forms.CharField(
+        label=_("Leader who lead-handles it"),
+        required=False,
+        max_length=60,
+        help_text=_("For example the vice-mayor in charge; leave empty if none."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:4rem"}),
+    )
+
+    def __init__(self, data=None, *, body, auto_id="id_%s"):
+        super().__init__(data, auto_id=auto_id)
+        self.fields["supervisor"].queryset = supervisors_of(body)
+
+
+class KeyItemFilterForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, data=None, *, years):
+        super().__init__(data)
+        self.fields["year"].choices = [("", _("All years")), *[(y, y) for y in years]]
+
+    @property
+    def chosen_year(self) -> int | None:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data.get("year")
+        return None

@@ -1,0 +1,142 @@
+"""Supervision pages: the staff's list of key items (重点督办) and marking an item key, and
+the supervising leader's start page with the items under their supervision."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, Subquery
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from banli.bodies.access import profile_of
+from banli.core import clock
+from banli.core.web import page_of, run
+from banli.handling.models import Assignment
+from banli.handling.workflow import AssignmentState
+from banli.items.models import OPEN_ASSIGNMENT_STATES, Item
+from banli.items.permissions import item_roles
+from banli.items.views.access import readable_item
+from banli.items.workflow import ITEM_WORKFLOW, ItemState
+
+from . import services
+from .forms import KeyItemFilterForm, MarkKeyForm
+from .models import KeyItem
+
+SOON_DAYS = 30
+
+
+def _body_for(request, role: str):
+    profile = profile_of(request.user)
+    if profile is None or role not in profile.roles:
+        raise PermissionDenied
+    return profile.body
+
+
+def _next_due():
+    """The earliest due date of the item's open lead assignments."""
+    return Subquery(
+        Assignment.objects.filter(
+            item=OuterRef("pk"), role="lead", state__in=OPEN_ASSIGNMENT_STATES
+        )
+        .values("item")
+        .annotate(d=Min("due_on"))
+        .values("d")[:1]
+    )
+
+
+def _key_items(queryset):
+    """Items with their key-item record, current units and the next due date, overdue first."""
+    current = (
+        Assignment.objects.exclude(state=AssignmentState.REASSIGNED)
+        .select_related("unit")
+        .order_by("-role", "id")  # lead units first
+    )
+    return (
+        queryset.filter(key_item__isnull=False)
+        .select_related("key_item", "key_item__supervisor", "proposer", "session")
+        .prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))
+        .annotate(next_due=_next_due())
+    )
+
+
+@login_required
+def key_items(request):
+    """The body's key items, by year, with their leaders, state, units and deadlines."""
+    body = _body_for(request, "staff")
+    mine = Item.objects.for_body(body)
+    years = (
+        KeyItem.objects.filter(item__body=body)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    form = KeyItemFilterForm(request.GET or None, years=list(years))
+    if form.chosen_year:
+        mine = mine.filter(key_item__year=form.chosen_year)
+    items = _key_items(mine).order_by("-key_item__year", F("next_due").asc(nulls_last=True), "id")
+    context = {"form": form, "page": page_of(request, items), "today": clock.today()}
+    return render(request, "supervision/key_items.html", context)
+
+
+@login_required
+def mark_key(request, pk):
+    """Choose an item for key supervision; the form is on the item page, errors come here."""
+    item = readable_item(request, pk)
+    roles = item_roles(request.user, item)
+    if "staff" not in roles:
+        raise PermissionDenied
+    ITEM_WORKFLOW.check("set_key", item.state, roles)
+    form = MarkKeyForm(request.POST if request.method == "POST" else None, body=item.body)
+    if request.method == "POST" and form.is_valid():
+        key = run(
+            request,
+            services.mark_key,
+            item,
+            by=request.user,
+            supervisor=form.cleaned_data["supervisor"],
+            lead_handler=form.cleaned_data["lead_handler"],
+            note=form.cleaned_data["note"],
+            form=form,
+        )
+        if key:
+            messages.success(
+                request,
+                _("%(item)s is a key item, supervised by %(leader)s.")
+                % {
+                    "item": item.display_number,
+                    "leader": key.supervisor.get_full_name() or key.supervisor.username,
+                },
+            )
+            return redirect("items:detail", item.pk)
+    already = KeyItem.objects.filter(item=item).select_related("supervisor").first()
+    return render(
+        request, "supervision/mark_key.html", {"item": item, "form": form, "key": already}
+    )
+
+
+@login_required
+def mine(request):
+    """督办: the supervising leader's items, overdue first, with counts on top."""
+    body = _body_for(request, "supervisor")
+    today = clock.today()
+    items = _key_items(Item.objects.for_body(body).filter(key_item__supervisor=request.user))
+    counts = items.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(next_due__lt=today)),
+        soon=Count(
+            "pk",
+            filter=Q(next_due__gte=today, next_due__lte=today + dt.timedelta(days=SOON_DAYS)),
+        ),
+        replied=Count("pk", filter=Q(state=ItemState.REPLIED)),
+        closed=Count("pk", filter=Q(state=ItemState.CLOSED)),
+    )
+    ordered = items.order_by(F("next_due").asc(nulls_last=True), "id")
+    context = {
+        "counts": counts,
+        "page": page_of(request, ordered),
+        "soon_days": SOON_DAYS,
+        "today": today,
+    }
+    return render(request, "supervision/mine.html", context)
