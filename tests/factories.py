@@ -95,6 +95,24 @@ class World:
             self.handler[unit.pk] = make_user(self.body, "unit_handler", unit=unit)
             self.leader[unit.pk] = make_user(self.body, "unit_leader", unit=unit)
 
+    def add_unit(self, name=None) -> Unit:
+        """One more unit, with its coordinator, handler and leader."""
+        unit = make_unit(self.body, name)
+        self.units.append(unit)
+        self.coord[unit.pk] = make_user(self.body, "unit_coordinator", unit=unit)
+        self.handler[unit.pk] = make_user(self.body, "unit_handler", unit=unit)
+        self.leader[unit.pk] = make_user(self.body, "unit_leader", unit=unit)
+        return unit
+
+    def confirmed_cosigners(self, item, count: int) -> list:
+        """Invite `count` new deputies to co-sign `item` and have each confirm in person."""
+        users = [make_proposer(self.body)[0] for _ in range(count)]
+        if users:
+            items.invite_cosigners(item, by=self.deputy, members=[u.profile.member for u in users])
+            for user in users:
+                items.confirm_cosign(item, by=user)
+        return users
+
     @property
     def kind(self):
         return "suggestion" if self.body.is_congress else "proposal"

@@ -23,6 +23,8 @@ def add_months(start: dt.date, months: int) -> dt.date:
 
 @lru_cache(maxsize=64)
 def _warn_fallback(year: int) -> None:
+    if calendar_known(year):
+        return  # an admin entered the year: Monday to Friday plus the entered days is right
     logger.warning(
         "The official calendar for %s is not known; counting Monday to Friday as working days.",
         year,
