@@ -1,6 +1,8 @@
 """Uploads: only the document and image types bodies exchange, within the size limit, and only
 when the bytes are what the name says (a renamed .exe is refused)."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -75,6 +77,24 @@ def attach(obj, *, by, upload, root=None) -> Attachment:
     attachment.save()
     record(obj, "attachment.add", by=by, root=root, data={"name": attachment.name})
     return attachment
+
+
+# model label -> check(user, target) -> bool, for attachments whose target is not the case file
+# itself (a reply's files are not for everyone who may read the item).
+_TARGET_CHECKS: dict[str, Callable[..., bool]] = {}
+
+
+def register_target_check(model, check: Callable[..., bool]) -> None:
+    _TARGET_CHECKS[model._meta.label_lower] = check
+
+
+def may_download(user, attachment: Attachment) -> bool:
+    """Beyond reading the case file: the target's own rule, when its app set one."""
+    check = _TARGET_CHECKS.get(f"{attachment.target_type.app_label}.{attachment.target_type.model}")
+    if check is None:
+        return True
+    target = attachment.target_type.get_object_for_this_type(pk=attachment.target_id)
+    return check(user, target)
 
 
 def attachments_of(root):

@@ -9,4 +9,10 @@ class HandlingConfig(AppConfig):
 
     def ready(self) -> None:
         # The panels this app adds to an item's page.
+        from banli.core.uploads import register_target_check
+
         from . import panels_staff, panels_unit  # noqa: F401
+        from .access import may_see_reply_files
+        from .models import Reply
+
+        register_target_check(Reply, may_see_reply_files)

@@ -57,7 +57,13 @@ ASSIGNMENT_WORKFLOW = Workflow(
             _("ask for an extension"),
             needs_reason=True,
         ),
-        _t("decide_extension", {A.PENDING, *WORKING}, None, {STAFF}, _("decide on an extension")),
+        _t(
+            "decide_extension",
+            {A.PENDING, A.REPLIED, *WORKING},
+            None,
+            {STAFF},
+            _("decide on an extension"),
+        ),
         _t("draft_reply", WORKING, None, {COORD, HANDLER, LEADER}, _("draft the reply")),
         _t("sign_reply", WORKING, A.REPLIED, {LEADER}, _("sign and send the reply")),
         _t(
@@ -76,3 +82,4 @@ ASSIGNMENT_WORKFLOW = Workflow(
 )
 
 register_label("assignment.create", _("assigned to the unit"))
+register_label("assignment.rehandle", _("handles the item again"))

@@ -18,9 +18,6 @@ class Kind(models.TextChoices):
     PROPOSAL = "proposal", _("Proposal")
 
 
-KIND_PREFIX = {Kind.MOTION: "议", Kind.SUGGESTION: "建", Kind.PROPOSAL: "提"}
-
-
 class Closure(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
@@ -57,7 +54,8 @@ class ItemQuerySet(models.QuerySet):
         return self.filter(Exists(window))
 
     def visible_to(self, user) -> "ItemQuerySet":
-        """What `user` may read: nothing outside the user's body except public items."""
+        """What `user` may read, always within the user's own body: everything for the body's
+        readers; otherwise the user's own items, their unit's, and the body's public ones."""
         profile = getattr(user, "profile", None) if user.is_authenticated else None
         if profile is None:
             return self.none()
@@ -151,10 +149,7 @@ class Item(models.Model):
         """第69号-style reference; unnumbered items show their record id."""
         if self.number is None:
             return f"#{self.pk}"
-        return _("%(prefix)s No. %(number)s") % {
-            "prefix": KIND_PREFIX.get(self.kind, ""),
-            "number": self.number,
-        }
+        return _("No. %(number)s") % {"number": self.number}
 
     def signers(self) -> list[Member]:
         """The lead proposer first, then each co-signer who confirmed (领衔 + 附议)."""

@@ -106,3 +106,9 @@ ITEM_WORKFLOW = Workflow(
 
 register_label("item.create", _("created the draft"))
 register_label("attachment.add", _("attached a file"))
+# How automatic steps read in an item's timeline (the table's labels are verbs for buttons).
+register_label("item.start_handling", _("handling started"))
+register_label("item.reply", _("every lead unit has replied"))
+register_label("item.evaluate_close", _("evaluated the reply; the item is closed"))
+register_label("item.evaluate_rehandle", _("evaluated the reply as unsatisfied; re-handling"))
+register_label("item.cosigner_evaluate", _("a co-signer evaluated the reply"))

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
 from banli.core.models import Attachment
+from banli.core.uploads import may_download
 
 from ..models import Item
 from ..permissions import can_read
@@ -25,7 +26,7 @@ def download(request, pk):
     item = Item.objects.filter(pk=attachment.root_id).first()
     if item is None:
         raise Http404
-    if not can_read(request.user, item):
+    if not can_read(request.user, item) or not may_download(request.user, attachment):
         raise PermissionDenied
     try:
         handle = attachment.file.open("rb")
