@@ -789,3 +789,21 @@ def test_huge_or_unknown_ids_are_404_never_500(client, world):
     ):
         assert client.get(url).status_code == 404, url
     assert client.post(f"/items/{huge}/do/receive/").status_code == 404
+
+
+def test_proposer_marks_notices_read(client, world):
+    from banli.core import clock
+    from banli.handling.models import Notice
+
+    with clock.frozen(dt.date(2026, 3, 2)):
+        world.replied("A")
+    assert Notice.objects.filter(member=world.member, read_at__isnull=True).count() == 1
+    client.force_login(world.deputy)
+    page = client.get(reverse("items:mine"))
+    assert reverse("handling:notices_read") in page.content.decode()
+    assert client.get(reverse("handling:notices_read")).status_code == 405
+    response = client.post(reverse("handling:notices_read"))
+    assert response.status_code == 302
+    assert not Notice.objects.filter(member=world.member, read_at__isnull=True).exists()
+    client.force_login(world.staff)
+    client.post(reverse("handling:notices_read"))  # staff have no notices: a message, not a 500

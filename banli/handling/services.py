@@ -573,3 +573,13 @@ def close_expired_evaluations() -> int:
         close_unevaluated(item, by=None)
         count += 1
     return count
+
+
+def mark_notices_read(*, by) -> int:
+    """The proposer has seen their notices (已读). Not a step of any case, so no history."""
+    profile = profile_of(by)
+    if profile is None or not profile.member_id:
+        raise NotAllowed(_("Only a deputy or member has notices."))
+    return Notice.objects.filter(member_id=profile.member_id, read_at__isnull=True).update(
+        read_at=clock.now()
+    )

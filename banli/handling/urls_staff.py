@@ -16,4 +16,5 @@ urlpatterns = [
     path("board/", staff.board, name="board"),
     path("item/<int:pk>/close/", staff.close, name="close"),
     path("item/<int:pk>/evaluate/", evaluation.evaluate, name="evaluate"),
+    path("notices/read/", evaluation.notices_read, name="notices_read"),
 ]

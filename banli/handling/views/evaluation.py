@@ -6,6 +6,7 @@ confirmed co-signer may add theirs."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -88,3 +89,14 @@ def evaluate(request, pk):
         "today": clock.today(),
     }
     return render(request, "handling/eval_form.html", context)
+
+
+@login_required
+def notices_read(request):
+    """Mark the proposer's notices as read, then back to the start page."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    count = run(request, services.mark_notices_read, by=request.user)
+    if count:
+        messages.success(request, _("Notices marked as read."))
+    return redirect("items:mine")

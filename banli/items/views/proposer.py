@@ -107,6 +107,7 @@ def mine(request):
         "total": my_items.count(),
         "page": page,
         "notices": Notice.objects.filter(member=member).select_related("item")[:NOTICES_SHOWN],
+        "unread_notices": Notice.objects.filter(member=member, read_at__isnull=True).count(),
     }
     return render(request, "items/mine.html", context)
 
