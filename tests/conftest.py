@@ -18,6 +18,13 @@ def cppcc(db):
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """Tests read the English source strings; the site's default language is Chinese, whose
+    catalogue test_i18n.py checks (and a test may activate zh-hans itself)."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """A World makes a dozen accounts; the production hasher would spend seconds on them."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

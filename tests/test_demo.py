@@ -40,7 +40,8 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 @pytest.fixture(scope="module")
 def built(django_db_setup, django_db_blocker):
     with (
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        # The assertions read the command's English output (the default language is Chinese).
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS, LANGUAGE_CODE="en"),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):

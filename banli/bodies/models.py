@@ -58,7 +58,9 @@ class BodyRules(models.Model):
     """A body's handling rules (办理规则), with the defaults of the Representative Law and
     the CPPCC proposal rules. Places differ; each body edits its own."""
 
-    body = models.OneToOneField(Body, on_delete=models.CASCADE, related_name="rule_set")
+    body = models.OneToOneField(
+        Body, verbose_name=_("body"), on_delete=models.CASCADE, related_name="rule_set"
+    )
     # Representative Law art. 49: motions need a delegation or at least 10 deputies (30 at the
     # national congress, 5 at township level).
     motion_min_signers = models.PositiveSmallIntegerField(
@@ -116,7 +118,9 @@ class BodyRules(models.Model):
 class Term(models.Model):
     """A term of the body (届), e.g. the 17th."""
 
-    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="terms")
+    body = models.ForeignKey(
+        Body, verbose_name=_("body"), on_delete=models.CASCADE, related_name="terms"
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
@@ -141,7 +145,9 @@ class Session(models.Model):
 
     Items are numbered per session and kind."""
 
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="sessions")
+    term = models.ForeignKey(
+        Term, verbose_name=_("term"), on_delete=models.CASCADE, related_name="sessions"
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     period = models.CharField(
         _("period"), max_length=8, choices=SessionPeriod.choices, default=SessionPeriod.PLENARY
@@ -170,7 +176,9 @@ class Session(models.Model):
 class Category(models.Model):
     """A body's category of items (分类), e.g. 经济发展类."""
 
-    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="categories")
+    body = models.ForeignKey(
+        Body, verbose_name=_("body"), on_delete=models.CASCADE, related_name="categories"
+    )
     name = models.CharField(_("name"), max_length=60)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -202,7 +210,9 @@ class Member(models.Model):
     """Someone who may propose (提出人): a deputy (代表) or CPPCC member (委员), or a group
     that proposes in its own name (代表团, 民主党派, 专委会, 界别…)."""
 
-    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="members")
+    body = models.ForeignKey(
+        Body, verbose_name=_("body"), on_delete=models.CASCADE, related_name="members"
+    )
     member_type = models.CharField(_("type"), max_length=16, choices=MemberType.choices)
     name = models.CharField(_("name"), max_length=60)
     delegation = models.CharField(_("delegation"), max_length=60, blank=True)
@@ -229,7 +239,9 @@ class Member(models.Model):
 class Unit(models.Model):
     """A handling unit (承办单位): a government, a department, a court, a state company…"""
 
-    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="units")
+    body = models.ForeignKey(
+        Body, verbose_name=_("body"), on_delete=models.CASCADE, related_name="units"
+    )
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
         "self",
@@ -276,7 +288,10 @@ class Profile(models.Model):
     the user acts for."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="profile",
     )
     body = models.ForeignKey(Body, verbose_name=_("body"), on_delete=models.PROTECT)
     roles = models.JSONField(_("roles"), default=list, help_text=_("Role codes."))

@@ -49,11 +49,15 @@ class HistoryEntry(models.Model):
         help_text=_("Empty when the system acted (a deadline passed)."),
     )
     action = models.CharField(_("action"), max_length=64)
-    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    target_id = models.PositiveBigIntegerField()
+    target_type = models.ForeignKey(
+        ContentType, verbose_name=_("target type"), on_delete=models.PROTECT, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(_("target id"))
     target = GenericForeignKey("target_type", "target_id")
-    root_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    root_id = models.PositiveBigIntegerField()
+    root_type = models.ForeignKey(
+        ContentType, verbose_name=_("root type"), on_delete=models.PROTECT, related_name="+"
+    )
+    root_id = models.PositiveBigIntegerField(_("root id"))
     from_state = models.CharField(_("from state"), max_length=32, blank=True)
     to_state = models.CharField(_("to state"), max_length=32, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -120,16 +124,23 @@ class Attachment(models.Model):
     """A file attached to a record (附件), kept outside any web root and served only through a
     view that checks the reader's permission on its case file (`root`)."""
 
-    root_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    root_id = models.PositiveBigIntegerField()
-    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    target_id = models.PositiveBigIntegerField()
+    root_type = models.ForeignKey(
+        ContentType, verbose_name=_("root type"), on_delete=models.PROTECT, related_name="+"
+    )
+    root_id = models.PositiveBigIntegerField(_("root id"))
+    target_type = models.ForeignKey(
+        ContentType, verbose_name=_("target type"), on_delete=models.PROTECT, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(_("target id"))
     file = models.FileField(_("file"), upload_to=_upload_path)
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded"), default=clock.now)
 

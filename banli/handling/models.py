@@ -4,6 +4,7 @@ evaluations, class changes and the notices that reach proposers."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from banli.bodies.models import Member, Unit
 from banli.items.models import Item
@@ -20,9 +21,13 @@ class Assignment(models.Model):
     """An item given to one unit to handle (交办): as a lead unit (主办/分办), which replies,
     or as a co-handling unit (协办), which sends its opinion to the lead units."""
 
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="assignments")
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="assignments"
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT)
-    role = models.CharField(_("role"), max_length=4, choices=AssignmentRole.choices)
+    role = models.CharField(
+        pgettext_lazy("assignment", "role"), max_length=4, choices=AssignmentRole.choices
+    )
     state = models.CharField(
         _("state"),
         max_length=16,
@@ -41,7 +46,7 @@ class Assignment(models.Model):
         related_name="+",
     )
     handler_phone = models.CharField(_("handler's phone"), max_length=30, blank=True)
-    accepted_on = models.DateField(_("accepted"), null=True, blank=True)
+    accepted_on = models.DateField(pgettext_lazy("assignment", "accepted"), null=True, blank=True)
     replaces = models.ForeignKey(
         "self",
         verbose_name=_("replaces"),
@@ -82,7 +87,12 @@ class DecisionState(models.TextChoices):
 class Extension(models.Model):
     """A unit's request for more time (延期申请), decided by the body's staff."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="extensions")
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("assignment"),
+        on_delete=models.PROTECT,
+        related_name="extensions",
+    )
     requested_due_on = models.DateField(_("new due date"))
     previous_due_on = models.DateField(_("previous due date"))
     reason = models.TextField(_("reason"))
@@ -90,11 +100,19 @@ class Extension(models.Model):
         _("decision"), max_length=10, choices=DecisionState.choices, default=DecisionState.PENDING
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     requested_at = models.DateTimeField(_("requested"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
@@ -124,13 +142,18 @@ class ContactStage(models.TextChoices):
 class Contact(models.Model):
     """A contact with the proposer (三见面: before drafting, during handling, after replying)."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="contacts")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="contacts"
+    )
     stage = models.CharField(_("stage"), max_length=8, choices=ContactStage.choices)
     method = models.CharField(_("method"), max_length=12, choices=ContactMethod.choices)
     contacted_on = models.DateField(_("date"))
     notes = models.TextField(_("notes"), blank=True)
     logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -145,10 +168,15 @@ class Contact(models.Model):
 class CoHandlingOpinion(models.Model):
     """A co-handling unit's written opinion to the lead unit (协办意见); never to the proposer."""
 
-    assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="opinion")
+    assignment = models.OneToOneField(
+        Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="opinion"
+    )
     text = models.TextField(_("opinion"))
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     sent_at = models.DateTimeField(_("sent"))
 
@@ -163,7 +191,9 @@ class CoHandlingOpinion(models.Model):
 class Reply(models.Model):
     """A lead unit's reply (答复函): drafted by the handler, signed by the unit leader (签发)."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="replies")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="replies"
+    )
     round = models.PositiveSmallIntegerField(_("round"), default=1)
     text = models.TextField(_("text"))
     result_class = models.CharField(_("result class"), max_length=8)
@@ -172,7 +202,10 @@ class Reply(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drafted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     drafted_at = models.DateTimeField(_("drafted"))
     signed_by = models.ForeignKey(
@@ -213,7 +246,9 @@ class Evaluation(models.Model):
 
     On a joint item the lead proposer's evaluation counts in the figures (`counts`)."""
 
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="evaluations")
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="evaluations"
+    )
     round = models.PositiveSmallIntegerField(_("round"))
     member = models.ForeignKey(Member, verbose_name=_("evaluated by"), on_delete=models.PROTECT)
     attitude = models.CharField(_("contact and attitude"), max_length=20, choices=Rating.choices)
@@ -239,12 +274,16 @@ class Evaluation(models.Model):
 class ResultClassChange(models.Model):
     """Each dated change of an item's result class (办理结果分类), from a reply or a follow-up."""
 
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="class_changes")
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="class_changes"
+    )
     from_class = models.CharField(_("from"), max_length=8, blank=True)
     to_class = models.CharField(_("to"), max_length=8)
     changed_on = models.DateField(_("date"))
     source = models.CharField(_("source"), max_length=20, default="reply")
-    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.PROTECT)
+    reply = models.ForeignKey(
+        Reply, verbose_name=_("reply"), null=True, blank=True, on_delete=models.PROTECT
+    )
 
     class Meta:
         verbose_name = _("result class change")
@@ -266,11 +305,17 @@ class Notice(models.Model):
     """Something a proposer is told (通知): each reply reaches every proposer of a joint or
     merged item (逐人答复、分别答复), and approved extensions are announced."""
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="notices")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="notices")
+    member = models.ForeignKey(
+        Member, verbose_name=_("deputy or member"), on_delete=models.PROTECT, related_name="notices"
+    )
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="notices"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=NoticeKind.choices)
     text = models.TextField(_("text"))
-    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.PROTECT)
+    reply = models.ForeignKey(
+        Reply, verbose_name=_("reply"), null=True, blank=True, on_delete=models.PROTECT
+    )
     created_at = models.DateTimeField(_("sent"))
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 

@@ -111,7 +111,11 @@ class Item(models.Model):
     result_class = models.CharField(_("result class"), max_length=8, blank=True)
     closure = models.CharField(_("closure"), max_length=20, choices=Closure.choices, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
     )
     created_at = models.DateTimeField(_("created"))
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -160,7 +164,9 @@ class Item(models.Model):
 class CoSigner(models.Model):
     """A co-signer of a joint item (附议人), invited by the lead and confirming in person."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="cosigners")
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="cosigners"
+    )
     member = models.ForeignKey(Member, verbose_name=_("co-signer"), on_delete=models.PROTECT)
     invited_at = models.DateTimeField(_("invited"))
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)

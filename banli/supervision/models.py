@@ -11,7 +11,9 @@ class KeyItem(models.Model):
     """A key item chosen for the year (重点督办件), with its supervising leader (督办领导) and
     the government leader who lead-handles it (领办), if any."""
 
-    item = models.OneToOneField(Item, on_delete=models.PROTECT, related_name="key_item")
+    item = models.OneToOneField(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="key_item"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     supervisor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
