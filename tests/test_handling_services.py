@@ -841,3 +841,16 @@ def test_extension_asked_before_the_reply_can_still_be_decided(world):
     with on(dt.date(2026, 3, 5)):
         decided = handling.decide_extension(request, by=world.staff, approve=False, note="已答复")
     assert decided.state == "refused"
+
+
+def test_a_notice_reads_in_the_readers_language(world):
+    from banli.handling.models import Notice
+
+    with translation.override("en"), on(dt.date(2026, 3, 2)):
+        world.replied("A")
+    notice = Notice.objects.get(member=world.member)
+    with translation.override("en"):
+        assert notice.message.startswith("市住建局 has replied to")
+    with translation.override("zh-hans"):
+        assert "has replied" not in notice.message
+        assert "市住建局" in notice.message and world.member.items.first().title in notice.message

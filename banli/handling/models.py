@@ -301,6 +301,14 @@ class NoticeKind(models.TextChoices):
     STATE = "state", _("Progress")
 
 
+# What each kind of notice says, filled from the notice's data when it is shown, so every
+# proposer reads it in their own language whatever the language of the person who acted.
+NOTICE_MESSAGES = {
+    NoticeKind.REPLY: _("%(unit)s has replied to %(item)s."),
+    NoticeKind.EXTENSION: _("%(unit)s will reply by %(date)s."),
+}
+
+
 class Notice(models.Model):
     """Something a proposer is told (通知): each reply reaches every proposer of a joint or
     merged item (逐人答复、分别答复), and approved extensions are announced."""
@@ -312,7 +320,8 @@ class Notice(models.Model):
         Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="notices"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=NoticeKind.choices)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), help_text=_("As written, in the site's language."))
+    data = models.JSONField(_("details"), default=dict, blank=True)
     reply = models.ForeignKey(
         Reply, verbose_name=_("reply"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -327,3 +336,12 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def message(self) -> str:
+        """The notice in the reader's language."""
+        template = NOTICE_MESSAGES.get(self.kind)
+        try:
+            return str(template) % self.data if template else self.text
+        except (KeyError, TypeError, ValueError):
+            return self.text

@@ -8,7 +8,9 @@ records in one transaction and appends one history entry per state change.
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from banli.bodies.access import body_roles, profile_of
@@ -24,6 +26,7 @@ from banli.items.services import advance
 from banli.items.workflow import ITEM_WORKFLOW, ItemState
 
 from .models import (
+    NOTICE_MESSAGES,
     Assignment,
     AssignmentRole,
     CoHandlingOpinion,
@@ -272,15 +275,17 @@ def log_contact(
     return contact
 
 
-def _notify_proposers(item: Item, kind, text: str, reply: Reply | None = None) -> int:
+def _notify_proposers(item: Item, kind, data: dict, reply: Reply | None = None) -> int:
     """Tell every proposer of the item and of the items merged into it (逐人、分别答复)."""
     members: dict[int, Member] = {}
     for case in [item, *item.merged_items.all()]:
         for member in case.signers():
             members.setdefault(member.pk, member)
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(NOTICE_MESSAGES[kind]) % data
     now = clock.now()
     Notice.objects.bulk_create(
-        Notice(member=m, item=item, kind=kind, text=text, reply=reply, created_at=now)
+        Notice(member=m, item=item, kind=kind, text=text, data=data, reply=reply, created_at=now)
         for m in members.values()
     )
     return len(members)
@@ -337,8 +342,7 @@ def decide_extension(extension: Extension, *, by, approve: bool, note: str = "")
         _notify_proposers(
             assignment.item,
             NoticeKind.EXTENSION,
-            _("%(unit)s will reply by %(date)s.")
-            % {"unit": assignment.unit.name, "date": assignment.due_on.isoformat()},
+            {"unit": assignment.unit.name, "date": assignment.due_on.isoformat()},
         )
     _advance(
         assignment,
@@ -465,7 +469,7 @@ def sign_reply(assignment: Assignment, *, by) -> Reply:
     _notify_proposers(
         item,
         NoticeKind.REPLY,
-        _("%(unit)s has replied to %(item)s.") % {"unit": assignment.unit.name, "item": item.title},
+        {"unit": assignment.unit.name, "item": item.title},
         reply=reply,
     )
     waiting = _current_lead_assignments(item).exclude(state=A.REPLIED)
