@@ -301,3 +301,12 @@ def test_switching_to_english_and_back(world, client, chinese_by_default):
     page = client.get(url).content.decode()
     assert "<h1>检索</h1>" in page
     assert "Search items" not in page
+
+
+def test_chinese_even_when_the_browser_asks_for_english(client, world, chinese_by_default):
+    client.force_login(world.staff)
+    page = client.get(reverse("items:list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "检索" in page.content.decode()
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("items:list"), HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "Search items" in page.content.decode()

@@ -22,3 +22,16 @@ class DomainErrorMiddleware:
                 status=exception.status_code,
             )
         return None
+
+
+class SiteLanguageFirstMiddleware:
+    """The site speaks Simplified Chinese unless the user chose otherwise (the language
+    switch sets a cookie). A browser's Accept-Language header is not a choice: an intranet
+    machine set up in English would otherwise show a Chinese body's staff an English site."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
