@@ -67,3 +67,24 @@ def test_deputy_does_not_see_others_private_drafts(client, world, items):
     user, _member = make_proposer(world.body, "赵代表")
     client.force_login(user)
     assert client.get(reverse("items:detail", args=[draft.pk])).status_code == 403
+
+
+def test_list_queries_do_not_grow_with_items(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.staff)
+
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("items:list"), {"q": "停车", "sort": "due"})
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    with on(dt.date(2026, 3, 2)):
+        world.replied("A", title="关于第一个停车问题的建议")
+    few = queries_for_list()
+    with on(dt.date(2026, 3, 3)):
+        for n in range(10):
+            world.replied("B", title=f"关于第{n}个停车问题的建议")
+    assert queries_for_list() == few
