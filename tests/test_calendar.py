@@ -176,3 +176,29 @@ def test_assignment_in_a_fallback_year_still_gets_its_dates(world, fresh_fallbac
     assert assignment.due_on == D(2027, 4, 29)
     # Mon 1 to Fri 5 Feb: Monday to Friday, since 2027 is not known.
     assert assignment.dispute_due_on == D(2027, 2, 5)
+
+
+def test_an_entered_holiday_moves_open_dispute_deadlines(client, world):
+    """DOMAIN.md §3: days an admin enters take precedence; open deadlines they move are
+    recomputed, each change in the item's history."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from banli.core.models import HistoryEntry
+
+    # 2027 is not in the package: Monday to Friday until the admin enters the holidays.
+    with on(dt.date(2027, 1, 4)):  # a Monday
+        item = world.assigned()
+    pending = world.lead_assignment(item)
+    assert pending.dispute_due_on == dt.date(2027, 1, 11)
+    admin = get_user_model().objects.create_superuser("cal-admin", "a@example.org", "pw-banli-2026")
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:core_calendarday_add"),
+        {"date": "2027-01-06", "is_working_day": "", "name": "测试假日"},
+    )
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.dispute_due_on == dt.date(2027, 1, 12)
+    moved = HistoryEntry.objects.for_root(item).get(action="assignment.calendar_changed")
+    assert moved.actor == admin and moved.data["to"] == "2027-01-12"

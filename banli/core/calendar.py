@@ -92,3 +92,18 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
             working = _package_says(day)
         count += bool(working)
     return count
+
+
+# Apps whose open deadlines count working days register here, to recompute them when an
+# admin enters the official calendar (DOMAIN.md §3: each moved date in the item's history).
+_CALENDAR_LISTENERS: list = []
+
+
+def on_calendar_change(listener) -> None:
+    if listener not in _CALENDAR_LISTENERS:
+        _CALENDAR_LISTENERS.append(listener)
+
+
+def calendar_changed(*, by) -> int:
+    """Recompute every open working-day deadline; returns how many moved."""
+    return sum(listener(by=by) for listener in _CALENDAR_LISTENERS)

@@ -16,3 +16,9 @@ class HandlingConfig(AppConfig):
         from .models import Reply
 
         register_target_check(Reply, may_see_reply_files)
+
+        from banli.core.calendar import on_calendar_change
+
+        from .services import recompute_dispute_deadlines
+
+        on_calendar_change(recompute_dispute_deadlines)

@@ -587,3 +587,25 @@ def mark_notices_read(*, by) -> int:
     return Notice.objects.filter(member_id=profile.member_id, read_at__isnull=True).update(
         read_at=clock.now()
     )
+
+
+@transaction.atomic
+def recompute_dispute_deadlines(*, by) -> int:
+    """After the official calendar changed: the dispute windows still open move with it."""
+    moved = 0
+    for assignment in Assignment.objects.filter(state=A.PENDING).select_related("item__body"):
+        rules = assignment.item.body.rules
+        due = add_working_days(assignment.assigned_on, rules.dispute_working_days)
+        if due == assignment.dispute_due_on:
+            continue
+        before, assignment.dispute_due_on = assignment.dispute_due_on, due
+        assignment.save(update_fields=["dispute_due_on"])
+        record(
+            assignment,
+            "assignment.calendar_changed",
+            by=by,
+            root=assignment.item,
+            data={"unit": assignment.unit.name, "from": before.isoformat(), "to": due.isoformat()},
+        )
+        moved += 1
+    return moved

@@ -83,3 +83,6 @@ ASSIGNMENT_WORKFLOW = Workflow(
 
 register_label("assignment.create", _("assigned to the unit"))
 register_label("assignment.rehandle", _("handles the item again"))
+register_label(
+    "assignment.calendar_changed", _("the dispute deadline moved with the official calendar")
+)
