@@ -593,7 +593,8 @@ def mark_notices_read(*, by) -> int:
 def recompute_dispute_deadlines(*, by) -> int:
     """After the official calendar changed: the dispute windows still open move with it."""
     moved = 0
-    for assignment in Assignment.objects.filter(state=A.PENDING).select_related("item__body"):
+    pending = Assignment.objects.filter(state=A.PENDING).select_related("item__body", "unit")
+    for assignment in pending:
         rules = assignment.item.body.rules
         due = add_working_days(assignment.assigned_on, rules.dispute_working_days)
         if due == assignment.dispute_due_on:
