@@ -3,7 +3,7 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import current_membership, memberships_of
 
 # (role, url name, label) in the order shown; a role's first entry is its home page.
 NAV = [
@@ -34,7 +34,7 @@ def _url(name: str) -> str | None:
 
 
 def links_for(user) -> list[dict]:
-    profile = profile_of(user)
+    profile = current_membership(user)
     if profile is None:
         return []
     seen, links = set(), []
@@ -55,4 +55,9 @@ def navigation(request):
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     for link in links:
         link["active"] = link["name"] == current
-    return {"nav_links": links, "profile": profile_of(user)}
+    memberships = memberships_of(user)
+    return {
+        "nav_links": links,
+        "profile": current_membership(user),
+        "other_memberships": [m for m in memberships if m != current_membership(user)],
+    }

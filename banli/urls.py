@@ -11,6 +11,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
+    path("body/", views.switch_body, name="switch_body"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("items/", include("banli.items.urls")),
     path("handling/", include("banli.handling.urls")),

@@ -1,8 +1,14 @@
 """Pages that belong to no one app: the start page and the error pages."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from banli.bodies.access import membership_in
+from banli.bodies.middleware import SESSION_KEY
+from banli.core.web import int_or_none
 
 from .navigation import links_for
 
@@ -16,6 +22,19 @@ def home(request):
     if request.user.is_superuser:
         return redirect("admin:index")
     return render(request, "home.html", {})
+
+
+@require_POST
+@login_required
+def switch_body(request):
+    """The body switcher: work in another body the user belongs to."""
+    membership = membership_in(request.user, int_or_none(request.POST.get("body")))
+    if membership is None:
+        messages.error(request, _("You do not belong to that body."))
+    else:
+        request.session[SESSION_KEY] = membership.body_id
+        messages.success(request, _("You are now working in %(body)s.") % {"body": membership.body})
+    return redirect("home")
 
 
 def forbidden(request, exception=None):

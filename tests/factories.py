@@ -12,8 +12,8 @@ from banli.bodies.models import (
     Category,
     Level,
     Member,
+    Membership,
     MemberType,
-    Profile,
     Session,
     SessionPeriod,
     Term,
@@ -66,8 +66,13 @@ def make_user(body: Body, *roles: str, unit=None, member=None, username=None):
     user = get_user_model().objects.create_user(
         username=username or f"user{next(_seq)}", password="pw-banli-2026"
     )
-    Profile.objects.create(user=user, body=body, roles=list(roles), unit=unit, member=member)
+    Membership.objects.create(user=user, body=body, roles=list(roles), unit=unit, member=member)
     return user
+
+
+def membership_of(user):
+    """The user's only membership (the builders make one per user unless told otherwise)."""
+    return Membership.objects.select_related("body", "member", "unit").get(user=user)
 
 
 def make_proposer(body: Body, name=None, **kw):
@@ -108,7 +113,9 @@ class World:
         """Invite `count` new deputies to co-sign `item` and have each confirm in person."""
         users = [make_proposer(self.body)[0] for _ in range(count)]
         if users:
-            items.invite_cosigners(item, by=self.deputy, members=[u.profile.member for u in users])
+            items.invite_cosigners(
+                item, by=self.deputy, members=[membership_of(u).member for u in users]
+            )
             for user in users:
                 items.confirm_cosign(item, by=user)
         return users

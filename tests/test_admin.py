@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from banli.core.models import HistoryEntry
 
-from .factories import on
+from .factories import membership_of, on
 
 
 def admin_client(client):
@@ -57,7 +57,7 @@ def test_profile_must_stay_in_its_body(world):
     from .factories import World
 
     other = World()
-    profile = world.staff.profile
+    profile = membership_of(world.staff)
     profile.unit = other.units[0]
     profile.roles = ["unit_handler"]
     with pytest.raises(ValidationError):

@@ -31,6 +31,7 @@ from banli.handling.models import (
 from banli.items.models import CoSigner, Item, Kind
 from banli.items.workflow import ItemState
 from banli.supervision.models import KeyItem
+from tests.factories import membership_of
 
 # The demo hashes its password once; a fast hasher keeps the logins below quick.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -157,9 +158,9 @@ def test_the_figures_look_like_the_seeds(demo):
             r for r in replies.select_related("assignment") if r.replied_on <= r.assignment.due_on
         ]
         assert 0.9 <= len(on_time) / replies.count() < 1
-        keys = KeyItem.objects.filter(item__body=body).select_related("supervisor__profile")
+        keys = KeyItem.objects.filter(item__body=body).select_related("supervisor")
         assert keys.count() >= 5
-        assert all(Role.SUPERVISOR in k.supervisor.profile.roles for k in keys)
+        assert all(Role.SUPERVISOR in membership_of(k.supervisor).roles for k in keys)
         assert items.filter(is_public=True).exists()
         joint = items.filter(cosigners__confirmed_at__isnull=False).distinct()
         assert joint.count() >= 10
@@ -173,7 +174,7 @@ def test_the_figures_look_like_the_seeds(demo):
 
 
 def test_every_role_has_an_account_that_logs_in(demo, client):
-    users = get_user_model().objects.select_related("profile")
+    users = get_user_model().objects.all()
     for account in builder.ACCOUNTS:
         assert client.login(username=account.username, password=builder.PASSWORD), account
         user = users.get(username=account.username)
@@ -181,8 +182,8 @@ def test_every_role_has_an_account_that_logs_in(demo, client):
         if account.superuser:
             assert user.is_superuser
         else:
-            assert user.profile.body.code == account.body
-            assert set(user.profile.roles) == set(account.roles)
+            assert membership_of(user).body.code == account.body
+            assert set(membership_of(user).roles) == set(account.roles)
         assert account.username in demo
     for body in bodies():
         held = {
@@ -195,10 +196,10 @@ def test_every_role_has_an_account_that_logs_in(demo, client):
 
 
 def test_work_waits_for_each_account_of_a_walk_through(demo):
-    users = get_user_model().objects.select_related("profile")
+    users = get_user_model().objects.all()
 
     def profile(username):
-        return users.get(username=username).profile
+        return membership_of(users.get(username=username))
 
     for body, staff, proposer, cosigner, unit in [
         (*bodies()[:1], "staff", "deputy", "deputy2", "unit-zj"),

@@ -22,7 +22,7 @@ from banli.handling.models import (
 from banli.items import services as items
 from banli.items.models import Item
 
-from .factories import World, make_proposer, make_unit, on
+from .factories import World, make_proposer, make_unit, membership_of, on
 
 D = dt.date
 START = D(2026, 3, 2)  # a Monday of the session
@@ -561,7 +561,7 @@ def test_a_joint_item_reply_reaches_every_signer(world):
         item = world.draft()
         world.confirmed_cosigners(item, 2)
         declined, _ = make_proposer(world.body, "不附议代表")
-        items.invite_cosigners(item, by=world.deputy, members=[declined.profile.member])
+        items.invite_cosigners(item, by=world.deputy, members=[membership_of(declined).member])
         items.decline_cosign(item, by=declined)
         items.submit(item, by=world.deputy)
         items.receive(item, by=world.staff)
@@ -574,7 +574,7 @@ def test_a_joint_item_reply_reaches_every_signer(world):
     told = {n.member for n in notices}
     assert told == set(fresh(item).signers())
     assert len(told) == notices.count() == 3
-    assert declined.profile.member not in told
+    assert membership_of(declined).member not in told
 
 
 def test_a_merged_items_proposer_also_gets_the_reply(world):

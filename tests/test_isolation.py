@@ -13,7 +13,7 @@ from banli.items import services as items
 from banli.items.models import Item
 from banli.items.permissions import can_read
 
-from .factories import make_proposer, make_user, on
+from .factories import make_proposer, make_user, membership_of, on
 
 DAY = dt.date(2026, 3, 2)
 
@@ -45,7 +45,7 @@ def test_people_of_another_body_read_nothing_of_this_one(world, other_world):
     theirs = other_world.accepted(is_public=True)
     for user in everyone(other_world):
         seen = visible(user)
-        assert not seen & {public, assigned, draft}, user.profile.roles
+        assert not seen & {public, assigned, draft}, membership_of(user).roles
         assert not can_read(user, public)
     assert theirs in visible(other_world.deputy)
 

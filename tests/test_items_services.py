@@ -13,7 +13,7 @@ from banli.items import services as items
 from banli.items.models import Item, Kind
 from banli.items.workflow import ItemState
 
-from .factories import World, make_member, make_proposer, make_session, on
+from .factories import World, make_member, make_proposer, make_session, membership_of, on
 
 DAY = dt.date(2026, 3, 2)
 
@@ -179,7 +179,7 @@ def test_only_the_invited_confirm(world):
     with pytest.raises(NotAllowed):
         items.confirm_cosign(item, by=stranger)
     with pytest.raises(NotAllowed):
-        items.invite_cosigners(item, by=world.cosigner, members=[stranger.profile.member])
+        items.invite_cosigners(item, by=world.cosigner, members=[membership_of(stranger).member])
 
 
 def test_who_can_be_invited(world, other_world):

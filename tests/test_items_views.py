@@ -16,7 +16,7 @@ from banli.handling.models import Notice, NoticeKind
 from banli.items import services as items
 from banli.items.models import CoSigner, Item
 
-from .factories import make_proposer, make_session, on
+from .factories import make_proposer, make_session, membership_of, on
 
 DAY = dt.date(2026, 3, 2)
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -721,7 +721,7 @@ def test_co_signer_search_keeps_the_chosen_and_leaves_out_myself(client, world):
     client.force_login(world.deputy)
     response = client.get(
         reverse("items:member_options"),
-        {"cosigner_search": "李", "cosigners": [zhao.profile.member.pk, "x"]},
+        {"cosigner_search": "李", "cosigners": [membership_of(zhao).member.pk, "x"]},
     )
     options = [(member.name, selected) for member, selected in response.context["options"]]
     assert options == [("赵代表", True), ("李代表", False)]

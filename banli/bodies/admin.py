@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Body, BodyRules, Category, Member, Profile, Session, Term, Unit
+from .models import Body, BodyRules, Category, Member, Membership, Session, Term, Unit
 
 
 class RulesInline(admin.StackedInline):
@@ -50,16 +50,17 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-@admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "body", "roles", "unit", "member"]
     list_filter = ["body"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     raw_id_fields = ["member", "unit"]
 
 
-class ProfileInline(admin.StackedInline):
-    model = Profile
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    extra = 0
     can_delete = False
     raw_id_fields = ["member", "unit"]
 
@@ -70,16 +71,14 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class BanliUserAdmin(UserAdmin):
-    """Users with their body, roles, unit and member on the same page."""
+    """Users with their memberships (body, roles, unit, member) on the same page."""
 
-    inlines = [ProfileInline]
-    list_display = ["username", "first_name", "profile_body", "profile_roles", "is_active"]
-    list_select_related = ["profile__body"]
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "bodies", "is_active"]
 
-    @admin.display(description=_("body"))
-    def profile_body(self, obj):
-        return getattr(getattr(obj, "profile", None), "body", "—")
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("memberships__body")
 
-    @admin.display(description=_("roles"))
-    def profile_roles(self, obj):
-        return ", ".join(getattr(getattr(obj, "profile", None), "roles", []) or [])
+    @admin.display(description=_("bodies and roles"))
+    def bodies(self, obj):
+        return "; ".join(f"{m.body}: {', '.join(m.roles)}" for m in obj.memberships.all()) or "—"

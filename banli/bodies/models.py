@@ -54,6 +54,26 @@ def default_result_classes() -> list[str]:
     return ["A", "B", "C"]
 
 
+# The ten grounds on which the national CPPCC rules refuse a proposal (不予立案), in the
+# rules' own words; a body edits its own list.
+NATIONAL_REFUSAL_GROUNDS = [
+    "涉及党和国家秘密的",
+    "涉及国家法律法规禁止事项的",
+    "涉及党内人事安排等党的内部事务的",
+    "涉及民主党派、工商联内部事务的",
+    "属于司法诉讼或者仲裁范围的",
+    "属于学术研究探讨的",
+    "涉及提案人个人及其亲属等私人事务的",
+    "为企业和产品作宣传推介的",
+    "指名道姓检举、控告的",
+    "内容空泛、没有具体建议的",
+]
+
+
+def default_refusal_grounds() -> list[str]:
+    return list(NATIONAL_REFUSAL_GROUNDS)
+
+
 class BodyRules(models.Model):
     """A body's handling rules (办理规则), with the defaults of the Representative Law and
     the CPPCC proposal rules. Places differ; each body edits its own."""
@@ -95,6 +115,26 @@ class BodyRules(models.Model):
     )
     planned_class = models.CharField(
         _("class that needs a planned completion date"), max_length=8, default="B"
+    )
+    # How a number reads in each series: plenary items and between-sessions items are
+    # numbered apart, and the office tells them apart when they are shown.
+    plenary_number_format = models.CharField(
+        _("number format during the session"),
+        max_length=40,
+        default="第{number}号",
+        help_text=_("{number} stands for the number, e.g. 第{number}号."),
+    )
+    interim_number_format = models.CharField(
+        _("number format between sessions"),
+        max_length=40,
+        default="闭会第{number}号",
+        help_text=_("{number} stands for the number, e.g. 闭会第{number}号."),
+    )
+    refusal_grounds = models.JSONField(
+        _("grounds for not accepting a proposal"),
+        default=default_refusal_grounds,
+        blank=True,
+        help_text=_("CPPCC bodies: the grounds staff choose from when a proposal is refused."),
     )
 
     class Meta:
@@ -283,17 +323,21 @@ UNIT_ROLES = {Role.UNIT_COORDINATOR, Role.UNIT_HANDLER, Role.UNIT_LEADER}
 BODY_WIDE_READERS = {Role.STAFF, Role.AUDITOR, Role.SUPERVISOR}
 
 
-class Profile(models.Model):
-    """A user's place in banli: one body, the roles held there, and the unit or member
-    the user acts for."""
+class Membership(models.Model):
+    """A user's place in one body (任职): the roles held there and the unit or member the
+    user acts for. A person may belong to several bodies (a deputy of both the city and the
+    province congress; provincial staff who oversee a city body), one membership each; what
+    they may read and do in a body comes from that body's membership alone."""
 
-    user = models.OneToOneField(
+    user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
-        on_delete=models.CASCADE,
-        related_name="profile",
+        on_delete=models.PROTECT,
+        related_name="memberships",
     )
-    body = models.ForeignKey(Body, verbose_name=_("body"), on_delete=models.PROTECT)
+    body = models.ForeignKey(
+        Body, verbose_name=_("body"), on_delete=models.PROTECT, related_name="memberships"
+    )
     roles = models.JSONField(_("roles"), default=list, help_text=_("Role codes."))
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT
@@ -304,13 +348,18 @@ class Profile(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="profile",
+        related_name="membership",
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("profile")
-        verbose_name_plural = _("profiles")
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["user", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "body"], name="membership_once_per_body")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.body}"

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
+from .actors import ActorKind
 
 
 class AppendOnlyError(Exception):
@@ -48,6 +49,12 @@ class HistoryEntry(models.Model):
         related_name="+",
         help_text=_("Empty when the system acted (a deadline passed)."),
     )
+    actor_kind = models.CharField(
+        _("kind of actor"), max_length=8, choices=ActorKind.choices, default=ActorKind.USER
+    )
+    # Kept as written at the time (the username, the file and row, the token, the tracking
+    # code), so the entry stays readable whatever later happens to the account.
+    actor_label = models.CharField(_("actor"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=64)
     target_type = models.ForeignKey(
         ContentType, verbose_name=_("target type"), on_delete=models.PROTECT, related_name="+"

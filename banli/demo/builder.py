@@ -34,8 +34,8 @@ from banli.bodies.models import (
     Category,
     Level,
     Member,
+    Membership,
     MemberType,
-    Profile,
     Role,
     Session,
     SessionPeriod,
@@ -605,7 +605,7 @@ class Setup:
             first_name=name,
             password=self.password_hash if demo else make_password(None),
         )
-        Profile.objects.create(
+        Membership.objects.create(
             user=user,
             body=self.cast.body,
             roles=[str(r) for r in roles],
@@ -1556,7 +1556,7 @@ class Story:
             planned_on=planned,
             is_public=p.public,
             contact_name=handler.first_name,
-            contact_phone=handler.profile.phone,
+            contact_phone=handler.memberships.get().phone,
         )
 
     def do_sign_reply(self, key: str) -> None:

@@ -1,7 +1,7 @@
 """Who may see a reply's files: a draft only the unit that writes it and the body's readers;
 a sent reply also its proposers, and anyone who may read the item if the reply is public."""
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import membership_in
 from banli.bodies.models import BODY_WIDE_READERS, UNIT_ROLES
 from banli.items.permissions import item_roles
 
@@ -13,7 +13,7 @@ def may_see_reply_files(user, reply: Reply) -> bool:
     roles = item_roles(user, item)
     if roles & BODY_WIDE_READERS:
         return True
-    profile = profile_of(user)
+    profile = membership_in(user, item.body_id)
     if profile and profile.unit_id == reply.assignment.unit_id and set(profile.roles) & UNIT_ROLES:
         return True
     if not reply.is_sent:

@@ -73,7 +73,9 @@ class HandlerForm(AssignmentForm):
 
     def __init__(self, *args, assignment: Assignment, **kwargs):
         super().__init__(*args, assignment=assignment, **kwargs)
-        people = get_user_model().objects.filter(profile__unit=assignment.unit, is_active=True)
+        people = get_user_model().objects.filter(
+            memberships__unit=assignment.unit, memberships__active=True, is_active=True
+        )
         self.fields["handler"].queryset = people.order_by("last_name", "first_name", "username")
         if assignment.handler_id:
             self.fields["handler"].initial = assignment.handler_id

@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max
 from django.urls import reverse
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import current_membership
 from banli.bodies.models import BODY_WIDE_READERS, UNIT_ROLES
 from banli.core import clock, panels
 from banli.core.uploads import attachments_of
@@ -58,7 +58,7 @@ def sent_replies(item: Item, *, latest_round: bool = False) -> list[Reply]:
 
 def _unit_reader(request, item: Item, assignments) -> int | None:
     """The unit the user reads the item for, if it is one of the item's units."""
-    profile = profile_of(request.user)
+    profile = current_membership(request.user)
     if profile is None or not profile.unit_id or not set(profile.roles) & UNIT_ROLES:
         return None
     return profile.unit_id if any(a.unit_id == profile.unit_id for a in assignments) else None
@@ -139,7 +139,7 @@ def next_steps(request, item: Item, roles: set[str]):
 
 def _cosigner_may_add(request, item: Item) -> bool:
     """A confirmed co-signer who has not yet evaluated the last reply."""
-    member_id = getattr(profile_of(request.user), "member_id", None)
+    member_id = getattr(current_membership(request.user), "member_id", None)
     if member_id is None:
         return False
     confirmed = item.cosigners.filter(member_id=member_id, confirmed_at__isnull=False).exists()

@@ -3,7 +3,7 @@ their assignment, its deadlines, what they may do now, the contacts, opinions an
 
 Everyone's read-only view of the handling is the staff's panel (panels_staff.py)."""
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import current_membership
 from banli.bodies.models import UNIT_ROLES
 from banli.core import panels
 
@@ -12,7 +12,7 @@ from .views.unit import workspace
 
 @panels.register
 def unit_panel(request, item, roles):
-    profile = profile_of(request.user)
+    profile = current_membership(request.user)
     if (
         profile is None
         or profile.unit_id is None

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from banli.bodies.access import body_roles, profile_of
+from banli.bodies.access import current_membership, membership_in
 from banli.bodies.models import UNIT_ROLES, Member, Unit
 from banli.core import clock
+from banli.core.actors import Actor, user_of
 from banli.core.calendar import add_months, add_working_days
 from banli.core.errors import DeadlinePassed, InvalidTransition, NotAllowed, ValidationFailed
 from banli.core.history import record
@@ -47,15 +48,15 @@ from .workflow import ASSIGNMENT_WORKFLOW, AssignmentState
 A = AssignmentState
 
 
-def assignment_roles(user, assignment: Assignment) -> set[str]:
+def assignment_roles(by, assignment: Assignment) -> set[str]:
     """Unit roles count only for the user's own unit; staff act on every assignment."""
-    if user is None:
+    if by is None or (isinstance(by, Actor) and by.is_system):
         return {SYSTEM}
-    profile = profile_of(user)
-    if profile is None or profile.body_id != assignment.item.body_id:
+    membership = membership_in(user_of(by), assignment.item.body_id)
+    if membership is None:
         return set()
-    roles = body_roles(user, profile.body_id)
-    if profile.unit_id != assignment.unit_id:
+    roles = set(membership.roles)
+    if membership.unit_id != assignment.unit_id:
         roles -= UNIT_ROLES
     return roles
 
@@ -237,7 +238,7 @@ def dismiss_dispute(assignment: Assignment, *, by, reason: str) -> Assignment:
 @transaction.atomic
 def name_handler(assignment: Assignment, *, by, handler, phone: str = "") -> Assignment:
     roles = _check(assignment, "name_handler", by)
-    profile = profile_of(handler)
+    profile = membership_in(handler, assignment.item.body_id)
     if profile is None or profile.unit_id != assignment.unit_id:
         raise ValidationFailed(_("The handler must be a person of this unit."))
     assignment.handler, assignment.handler_phone = handler, (phone or profile.phone).strip()
@@ -526,7 +527,7 @@ def evaluate(item: Item, *, by, attitude: str, result: str, comment: str = "") -
 
 def _cosigner_evaluation(item, *, by, roles, attitude, result, comment) -> Evaluation:
     ITEM_WORKFLOW.check("cosigner_evaluate", item.state, roles)
-    member = getattr(profile_of(by), "member", None)
+    member = getattr(membership_in(user_of(by), item.body_id), "member", None)
     if not item.cosigners.filter(member=member, confirmed_at__isnull=False).exists():
         raise NotAllowed(_("Only the proposers of this item can evaluate it."))
     round_ = item.reply_round if item.state == ItemState.REPLIED else item.reply_round - 1
@@ -581,7 +582,7 @@ def close_expired_evaluations() -> int:
 
 def mark_notices_read(*, by) -> int:
     """The proposer has seen their notices (已读). Not a step of any case, so no history."""
-    profile = profile_of(by)
+    profile = current_membership(by)
     if profile is None or not profile.member_id:
         raise NotAllowed(_("Only a deputy or member has notices."))
     return Notice.objects.filter(member_id=profile.member_id, read_at__isnull=True).update(

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from banli.bodies.access import current_membership
 from banli.bodies.models import BODY_WIDE_READERS, UNIT_ROLES, Body, Category, Member, Session
 
 from .workflow import PUBLISHABLE, ItemState
@@ -54,9 +55,10 @@ class ItemQuerySet(models.QuerySet):
         return self.filter(Exists(window))
 
     def visible_to(self, user) -> "ItemQuerySet":
-        """What `user` may read, always within the user's own body: everything for the body's
-        readers; otherwise the user's own items, their unit's, and the body's public ones."""
-        profile = getattr(user, "profile", None) if user.is_authenticated else None
+        """What `user` may read, always within the body the user is working in now:
+        everything for the body's readers; otherwise the user's own items, their unit's,
+        and the body's public ones."""
+        profile = current_membership(user)
         if profile is None:
             return self.none()
         mine = self.filter(body_id=profile.body_id)

@@ -3,7 +3,7 @@ actions of the proposers and the staff, the co-signers' answers and the attachme
 
 from django.contrib.contenttypes.models import ContentType
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import current_membership
 from banli.core import panels
 from banli.core.models import Attachment
 from banli.core.workflow import Transition
@@ -31,7 +31,7 @@ AUDIENCE = {"lead_proposer", "cosigner", "staff"}
 
 def own_invitation(request, item: Item):
     """The user's own co-signing invitation on `item`, if any (from the prefetched list)."""
-    member_id = getattr(profile_of(request.user), "member_id", None)
+    member_id = getattr(current_membership(request.user), "member_id", None)
     if member_id is None:
         return None
     return next((c for c in item.cosigners.all() if c.member_id == member_id), None)

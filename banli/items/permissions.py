@@ -1,23 +1,34 @@
 """The roles a user holds towards one item, as the workflow table names them."""
 
-from banli.bodies.access import body_roles, profile_of
+from banli.bodies.access import membership_in
 from banli.bodies.models import UNIT_ROLES
+from banli.core.actors import Actor, ActorKind, user_of
 from banli.core.workflow import SYSTEM
 
 from .models import Item
 
+# Roles of actors who are not a body's members (the imports issue maps rows to "import").
+ACTOR_ROLES = {ActorKind.SYSTEM: {SYSTEM}, ActorKind.IMPORT: {"import"}, ActorKind.CITIZEN: set()}
 
-def item_roles(user, item: Item) -> set[str]:
-    if user is None:
+
+def item_roles(by, item: Item) -> set[str]:
+    """The roles `by` (a user, None for the system, or an Actor) holds towards `item`,
+    from the membership in the item's own body."""
+    if by is None:
         return {SYSTEM}
-    profile = profile_of(user)
-    if profile is None or profile.body_id != item.body_id:
+    if isinstance(by, Actor) and by.kind in ACTOR_ROLES and by.kind != ActorKind.IMPORT:
+        return set(ACTOR_ROLES[by.kind])
+    user = user_of(by)
+    membership = membership_in(user, item.body_id)
+    if membership is None:
         return set()
-    roles = body_roles(user, item.body_id) - UNIT_ROLES
-    if profile.member_id:
-        if profile.member_id == item.proposer_id:
+    roles = set(membership.roles) - UNIT_ROLES
+    if isinstance(by, Actor) and by.kind == ActorKind.IMPORT:
+        roles |= ACTOR_ROLES[ActorKind.IMPORT]
+    if membership.member_id:
+        if membership.member_id == item.proposer_id:
             roles.add("lead_proposer")
-        elif item.cosigners.filter(member_id=profile.member_id).exists():
+        elif item.cosigners.filter(member_id=membership.member_id).exists():
             roles.add("cosigner")
     return roles
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import membership_in
 from banli.bodies.models import BodyType, Category, Member, MemberType, Session, SessionPeriod
 from banli.core import clock
 from banli.core.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -101,9 +101,9 @@ def create_draft(
     is_public: bool = False,
 ) -> Item:
     """A proposer starts an item (起草); staff may enter one for a proposer (代录)."""
-    profile = profile_of(by)
     body = session.term.body
-    if profile is None or profile.body_id != body.pk:
+    profile = membership_in(by, body)
+    if profile is None:
         raise NotAllowed(_("You can only write items in your own body."))
     if proposer is None:
         proposer = profile.member
@@ -191,7 +191,7 @@ def invite_cosigners(item: Item, *, by, members: Iterable[Member]) -> list[CoSig
 
 
 def _own_invitation(item: Item, by) -> CoSigner:
-    profile = profile_of(by)
+    profile = membership_in(by, item.body_id)
     invitation = item.cosigners.filter(member_id=getattr(profile, "member_id", None)).first()
     if invitation is None:
         raise NotAllowed(_("You were not invited to co-sign this item."))

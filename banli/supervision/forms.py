@@ -9,10 +9,15 @@ def supervisors_of(body):
     """The body's supervising leaders (督办领导): active users holding the supervisor role."""
     users = (
         get_user_model()
-        .objects.filter(is_active=True, profile__body=body)
-        # A JSON list of role codes; the quotes make the match exact.
-        .filter(profile__roles__icontains='"supervisor"')
-        .select_related("profile")
+        # One filter call, so both conditions hold for the same membership. The roles are a
+        # JSON list of codes; the quotes make the match exact.
+        .objects.filter(
+            is_active=True,
+            memberships__body=body,
+            memberships__active=True,
+            memberships__roles__icontains='"supervisor"',
+        )
+        .distinct()
         .order_by("last_name", "first_name", "username")
     )
     return users

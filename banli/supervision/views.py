@@ -10,7 +10,7 @@ from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import current_membership
 from banli.core import clock
 from banli.core.web import page_of, run
 from banli.handling.models import Assignment
@@ -28,7 +28,7 @@ SOON_DAYS = 30
 
 
 def _body_for(request, role: str):
-    profile = profile_of(request.user)
+    profile = current_membership(request.user)
     if profile is None or role not in profile.roles:
         raise PermissionDenied
     return profile.body

@@ -10,7 +10,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import current_membership
 from banli.core import clock
 from banli.core.web import run
 from banli.items.permissions import item_roles
@@ -30,10 +30,10 @@ def _evaluator_member(request, item, roles):
         ITEM_WORKFLOW.check("evaluate_close", item.state, roles)
         return item.proposer
     ITEM_WORKFLOW.check("cosigner_evaluate", item.state, roles)
-    member_id = profile_of(request.user).member_id
+    member_id = current_membership(request.user).member_id
     if not item.cosigners.filter(member_id=member_id, confirmed_at__isnull=False).exists():
         raise PermissionDenied
-    return profile_of(request.user).member
+    return current_membership(request.user).member
 
 
 def _outcome_message(item, *, lead: bool) -> str:

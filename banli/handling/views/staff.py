@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import current_membership
 from banli.core import clock
 from banli.core.models import HistoryEntry
 from banli.core.web import run
@@ -45,7 +45,7 @@ SOON_DAYS = (7, 30)
 
 def _body_for(request, allowed: frozenset[str] = frozenset({STAFF})):
     """The user's body, if the user holds one of `allowed` there; otherwise 403."""
-    profile = profile_of(request.user)
+    profile = current_membership(request.user)
     if profile is None or not allowed & set(profile.roles):
         raise PermissionDenied
     return profile.body
@@ -353,7 +353,7 @@ def board(request):
         "overdue": paged(request, overdue, "overdue_page", 20),
         "soon": paged(request, soon, "soon_page", 20),
         "passed": paged(request, passed, "passed_page", 20),
-        "is_staff": STAFF in profile_of(request.user).roles,
+        "is_staff": STAFF in current_membership(request.user).roles,
         "soon_days": SOON_DAYS,
     }
     return render(request, "handling/staff_board.html", context)

@@ -20,8 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from banli.bodies.access import profile_of
-from banli.bodies.models import UNIT_ROLES, Profile
+from banli.bodies.access import current_membership, membership_in
+from banli.bodies.models import UNIT_ROLES, Membership
 from banli.core import clock
 from banli.core.errors import DomainError, InvalidTransition, NotAllowed
 from banli.core.models import Attachment, HistoryEntry
@@ -85,9 +85,9 @@ NOT_FOR = {AssignmentRole.LEAD: {"send_opinion"}, AssignmentRole.CO: {"draft_rep
 RECENT_DAYS = 30
 
 
-def unit_profile(request, audience: frozenset[str] | None = None) -> Profile:
+def unit_profile(request, audience: frozenset[str] | None = None) -> Membership:
     """The profile of a user who acts for a unit (with one of `audience`'s roles), or 403."""
-    profile = profile_of(request.user)
+    profile = current_membership(request.user)
     roles = set(profile.roles) & UNIT_ROLES if profile is not None else set()
     if not roles or profile is None or profile.unit_id is None:
         raise PermissionDenied
@@ -96,7 +96,7 @@ def unit_profile(request, audience: frozenset[str] | None = None) -> Profile:
     return profile
 
 
-def unit_assignments(profile: Profile):
+def unit_assignments(profile: Membership):
     return Assignment.objects.filter(unit_id=profile.unit_id, item__body_id=profile.body_id)
 
 
@@ -405,7 +405,7 @@ def _initial_reply(assignment: Assignment, draft: Reply | None, user) -> dict:
             "contact_phone": draft.contact_phone,
         }
     handler = assignment.handler or user
-    profile = profile_of(handler)
+    profile = membership_in(handler, assignment.item.body_id)
     return {
         "contact_name": handler.get_full_name() or handler.username,
         "contact_phone": assignment.handler_phone or getattr(profile, "phone", ""),

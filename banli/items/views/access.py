@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import current_membership
 
 from ..models import Item
 from ..permissions import can_read
@@ -22,7 +22,7 @@ def readable_item(request, pk, *, queryset=None) -> Item:
 
 def body_of(request):
     """The user's body; a user without one may not use the item pages."""
-    profile = profile_of(request.user)
+    profile = current_membership(request.user)
     if profile is None:
         raise PermissionDenied
     return profile.body

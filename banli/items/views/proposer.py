@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import current_membership
 from banli.core import clock
 from banli.core.models import HistoryEntry
 from banli.core.uploads import attach
@@ -67,7 +67,7 @@ def _return_reason(item: Item) -> str:
 @login_required
 def mine(request):
     """我的: what waits for me first, then my items by state, then what I was told."""
-    profile = profile_of(request.user)
+    profile = current_membership(request.user)
     member = profile.member if profile else None
     if member is None:
         raise PermissionDenied
@@ -113,7 +113,7 @@ def mine(request):
 
 
 def _write_permission(request):
-    profile = profile_of(request.user)
+    profile = current_membership(request.user)
     if profile is None:
         raise PermissionDenied
     is_staff = profile.has_role("staff")
@@ -216,7 +216,7 @@ def edit(request, pk):
 @login_required
 def member_options(request):
     """The co-signer select's options matching the search box, the chosen ones kept."""
-    profile = profile_of(request.user)
+    profile = current_membership(request.user)
     if profile is None:
         raise PermissionDenied
     candidates = cosigner_candidates(profile.body)

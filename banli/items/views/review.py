@@ -7,7 +7,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from banli.bodies.access import profile_of
+from banli.bodies.access import current_membership
 from banli.core.web import page_of
 
 from .. import search
@@ -23,7 +23,7 @@ CANDIDATES_SHOWN = 15
 
 
 def _staff_body(request):
-    profile = profile_of(request.user)
+    profile = current_membership(request.user)
     if profile is None or not profile.has_role("staff"):
         raise PermissionDenied
     return profile.body
