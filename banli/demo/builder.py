@@ -174,6 +174,11 @@ ACCOUNTS = (
 )
 
 
+# People who belong to a second body (one membership each, switched in the page header):
+# the congress auditor also audits the CPPCC's records.
+ALSO_IN: dict[str, tuple[str, tuple[Any, ...]]] = {"auditor": (CPPCC, (Role.AUDITOR,))}
+
+
 # ---------------------------------------------------------------------------------------------
 # The two bodies
 
@@ -1672,6 +1677,7 @@ def build_demo() -> list[str]:
             if story.p.into is not None:
                 story.into = by_plan[id(story.p.into)]
         stories += mine
+    _second_memberships(casts)
     for story in stories:
         story.plan()
     _replay(stories)
@@ -1685,6 +1691,13 @@ def build_demo() -> list[str]:
         }
         for cast in casts
     ]
+
+
+def _second_memberships(casts) -> None:
+    bodies = {cast.body.code: cast.body for cast in casts}
+    for username, (code, roles) in ALSO_IN.items():
+        user = get_user_model().objects.get(username=username)
+        Membership.objects.create(user=user, body=bodies[code], roles=[str(r) for r in roles])
 
 
 def _replay(stories: list[Story]) -> None:
@@ -1732,6 +1745,8 @@ def account_rows() -> list[tuple[str, str, str, str]]:
         if account.unit:
             role = f"{role}, {unit_names[(account.body, account.unit)]}"
         body = names[account.body] if account.body else _("all bodies")
+        if account.username in ALSO_IN:
+            body = f"{body}, {names[ALSO_IN[account.username][0]]}"
         rows.append((account.username, PASSWORD, f"{role} ({account.name})", body))
     return rows
 
