@@ -164,3 +164,13 @@ def test_a_citizen_has_no_role_on_an_item(world):
     item = world.accepted()
     assert item_roles(Actor.citizen("Q7K2-9XWD"), item) == set()
     assert item_roles(None, item) == {"system"}
+
+
+def test_the_timeline_names_each_kind_of_actor(world):
+    item = world.draft()
+    record(item, "item.note", by=Actor.import_row(user=world.staff, file="2024.xlsx", row=12))
+    record(item, "item.note", by=None)
+    names = [e.actor_name for e in HistoryEntry.objects.for_root(item).select_related("actor")]
+    assert names[0] == world.deputy.username
+    assert names[1] == f"Import (2024.xlsx:12, {world.staff.username})"
+    assert names[2] == "System"

@@ -93,6 +93,17 @@ class HistoryEntry(models.Model):
         raise AppendOnlyError("history entries cannot be deleted")
 
     @property
+    def actor_name(self) -> str:
+        """Who acted, as a timeline shows it: the person's name, or the kind of actor and
+        its label (the system's sweep, an import's file and row, a token, a tracking code)."""
+        if self.actor_kind == ActorKind.USER and self.actor is not None:
+            return self.actor.get_full_name() or self.actor.get_username()
+        kind = dict(ActorKind.choices).get(self.actor_kind, self.actor_kind)
+        who = self.actor.get_full_name() or self.actor.get_username() if self.actor else ""
+        details = ", ".join(part for part in (self.actor_label, who) if part)
+        return f"{kind} ({details})" if details else str(kind)
+
+    @property
     def changes_state(self) -> bool:
         return self.from_state != self.to_state
 
