@@ -266,6 +266,27 @@ def test_account_flags_changed_in_the_admin_are_recorded(admin, world, root):
     }
 
 
+def test_an_account_added_in_the_admin_is_recorded(admin, root):
+    response = admin.post(
+        reverse("admin:auth_user_add"),
+        {
+            "username": "zhou",
+            "password1": "pw-banli-2026-zhou",
+            "password2": "pw-banli-2026-zhou",
+            "usable_password": "true",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    user = get_user_model().objects.get(username="zhou")
+    assert user.check_password("pw-banli-2026-zhou")
+    entry = HistoryEntry.objects.for_target(user).get(action="account.create")
+    assert entry.actor == root
+    assert entry.data["after"]["username"] == "zhou"
+    assert not any("pbkdf2" in str(v) or "md5" in str(v) for v in entry.data["after"].values())
+
+
 def test_an_account_is_deactivated_not_deleted(admin, world):
     delete = reverse("admin:auth_user_delete", args=[world.staff.pk])
     response = admin.post(delete, {"post": "yes"}, follow=True)
