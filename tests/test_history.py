@@ -181,3 +181,56 @@ def test_a_stale_assignment_cannot_write_its_old_state_back(world):
         ("assignment.create", "", "pending"),
         ("assignment.accept", "pending", "handling"),
     ]
+
+
+def test_no_internal_path_of_the_orm_rewrites_history(entry):
+    """The base manager (used by Django's own related-object and deletion code) is the
+    append-only one too, and an upsert cannot overwrite an entry."""
+    with pytest.raises(AppendOnlyError):
+        HistoryEntry._base_manager.filter(pk=entry.pk).delete()
+    with pytest.raises(AppendOnlyError):
+        HistoryEntry._base_manager.filter(pk=entry.pk).update(reason="x")
+    with pytest.raises(AppendOnlyError):
+        HistoryEntry.objects.filter(pk=entry.pk)._raw_delete(HistoryEntry.objects.db)
+    copy = HistoryEntry(**{f.attname: getattr(entry, f.attname) for f in entry._meta.fields})
+    copy.reason = "x"
+    with pytest.raises(AppendOnlyError):
+        HistoryEntry.objects.bulk_create(
+            [copy], update_conflicts=True, unique_fields=["id"], update_fields=["reason"]
+        )
+    assert HistoryEntry.objects.get(pk=entry.pk).reason == ""
+
+
+def test_the_account_that_acted_cannot_be_deleted(entry):
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError), transaction.atomic():
+        entry.actor.delete()
+    assert HistoryEntry.objects.filter(pk=entry.pk, actor__isnull=False).exists()
+
+
+def _raw(sql: str, params) -> None:
+    from django.db import connection
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.format(table=HistoryEntry._meta.db_table), params)
+
+
+def test_the_database_refuses_a_raw_update(entry):
+    from django.db import DatabaseError
+
+    with pytest.raises(DatabaseError, match="append-only"):
+        _raw("UPDATE {table} SET reason = %s WHERE id = %s", ["改写历史", entry.pk])
+    assert HistoryEntry.objects.get(pk=entry.pk).reason == ""
+
+
+def test_the_database_refuses_a_raw_delete(entry):
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        # Django's flush empties SQLite tables with DELETE (the transactional tests need it),
+        # so SQLite only refuses updates; see core migration 0003.
+        pytest.skip("PostgreSQL refuses deletes; SQLite's flush needs DELETE")
+    with pytest.raises(DatabaseError, match="append-only"):
+        _raw("DELETE FROM {table} WHERE id = %s", [entry.pk])
+    assert HistoryEntry.objects.filter(pk=entry.pk).exists()

@@ -144,6 +144,115 @@ class BodyRules(models.Model):
     def __str__(self) -> str:
         return str(self.body)
 
+    # Months and working days that must be at least one (a zero would make a deadline fall on
+    # the day of assignment).
+    POSITIVE_FIELDS = (
+        "reply_months",
+        "complex_reply_months",
+        "max_reply_months",
+        "co_opinion_months",
+        "dispute_working_days",
+        "rehandle_months",
+        "evaluation_months",
+        "disclosure_working_days",
+    )
+
+    def clean(self) -> None:
+        """The settings hold together (docs/domain.md, deadlines and result classes): the
+        planned-date class is one of the body's classes, the periods are positive and ordered,
+        and a CPPCC body has grounds to refuse a proposal with."""
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, list] = {}
+
+        def refuse(field: str, message) -> None:
+            errors.setdefault(field, []).append(message)
+
+        classes = self.result_classes
+        if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+            refuse("result_classes", _("Give the result classes as a list of codes."))
+            classes = []
+        elif not classes:
+            refuse("result_classes", _("A body needs at least one result class."))
+        else:
+            if any(not c.strip() for c in classes):
+                refuse("result_classes", _("A result class cannot be empty."))
+            if any(len(c) > 8 for c in classes):
+                refuse("result_classes", _("A result class has at most 8 characters."))
+            if len(set(classes)) != len(classes):
+                refuse("result_classes", _("Each result class is listed once."))
+        # A 甲/乙/丙 body names 乙 here: the class that means "planned" must exist.
+        if classes and self.planned_class not in classes:
+            refuse(
+                "planned_class",
+                _(
+                    "The class that needs a planned completion date must be one of the result "
+                    "classes (%(classes)s)."
+                )
+                % {"classes": ", ".join(classes)},
+            )
+
+        months = {}
+        for name in self.POSITIVE_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, int) and value < 1:
+                refuse(name, _("Must be at least 1."))
+            elif isinstance(value, int):
+                months[name] = value
+        reply = months.get("reply_months")
+        complex_ = months.get("complex_reply_months")
+        latest = months.get("max_reply_months")
+        co_opinion = months.get("co_opinion_months")
+        # Representative Law art. 51: three months, six for a complex item, six at most with
+        # an extension; a body may lengthen them but not reverse their order.
+        if reply and complex_ and complex_ < reply:
+            refuse(
+                "complex_reply_months",
+                _("A complex item cannot be due sooner than an ordinary one (%(n)s months).")
+                % {"n": reply},
+            )
+        if latest and max(reply or 0, complex_ or 0) > latest:
+            refuse(
+                "max_reply_months",
+                _("The latest reply cannot be due sooner than any other reply (%(n)s months).")
+                % {"n": max(reply or 0, complex_ or 0)},
+            )
+        if reply and co_opinion and co_opinion > reply:
+            refuse(
+                "co_opinion_months",
+                _("The co-handling opinion must be due no later than the reply (%(n)s months).")
+                % {"n": reply},
+            )
+
+        for name in ("plenary_number_format", "interim_number_format"):
+            pattern = getattr(self, name)
+            try:
+                readable = "{number}" in pattern and pattern.format(number=1)
+            except (KeyError, IndexError, ValueError):
+                readable = False
+            if not readable:
+                refuse(name, _("Write {number} where the number goes, e.g. 第{number}号."))
+
+        grounds = self.refusal_grounds
+        if not isinstance(grounds, list) or not all(isinstance(g, str) for g in grounds):
+            refuse("refusal_grounds", _("Give the grounds as a list, one per line."))
+        elif any(not g.strip() for g in grounds):
+            refuse("refusal_grounds", _("A ground cannot be empty."))
+        elif not grounds and self._body_type() == BodyType.CPPCC:
+            # CPPCC proposal rules: a refused proposal is told on which ground (不予立案理由).
+            refuse(
+                "refusal_grounds",
+                _("A CPPCC body needs at least one ground for not accepting a proposal."),
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def _body_type(self) -> str:
+        # The admin validates the rules of a body that is being created, before it has a key.
+        if self.body_id is None and not self._meta.get_field("body").is_cached(self):
+            return ""
+        return self.body.body_type
+
     def motion_threshold(self) -> int:
         if self.motion_min_signers:
             return self.motion_min_signers
@@ -371,6 +480,8 @@ class Membership(models.Model):
         from django.core.exceptions import ValidationError
 
         errors = {}
+        if not isinstance(self.roles, list) or not all(isinstance(r, str) for r in self.roles):
+            raise ValidationError({"roles": _("Give the roles as a list of role codes.")})
         unknown = [r for r in self.roles if r not in Role.values]
         if unknown:
             errors["roles"] = _("Unknown roles: %(roles)s") % {
@@ -382,5 +493,7 @@ class Membership(models.Model):
             errors["member"] = _("The deputy or member belongs to another body.")
         if set(self.roles) & UNIT_ROLES and not self.unit_id:
             errors["unit"] = _("A unit role needs the unit.")
+        if Role.PROPOSER in self.roles and not self.member_id:
+            errors["member"] = _("The proposer role needs the deputy or member it acts for.")
         if errors:
             raise ValidationError(errors)

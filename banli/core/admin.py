@@ -6,16 +6,11 @@ from .calendar import calendar_changed
 from .models import CalendarDay, HistoryEntry
 
 
-@admin.register(HistoryEntry)
-class HistoryEntryAdmin(admin.ModelAdmin):
-    """Read-only: the history is append-only, even for administrators."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through the services (items, handling, supervision, history):
+    the admin shows them and offers no add, change or delete, not even to superusers."""
 
-    list_display = ["at", "action", "actor", "target_type", "target_id", "from_state", "to_state"]
-    list_filter = ["action", "target_type"]
-    search_fields = ["action", "reason"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -23,6 +18,25 @@ class HistoryEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(ReadOnlyAdmin):
+    """Read-only: the history is append-only, even for administrators."""
+
+    list_display = [
+        "at",
+        "action",
+        "actor_kind",
+        "actor_label",
+        "target_type",
+        "target_id",
+        "from_state",
+        "to_state",
+    ]
+    list_filter = ["action", "actor_kind", "target_type"]
+    search_fields = ["action", "reason", "actor_label"]
+    date_hierarchy = "at"
 
 
 @admin.register(CalendarDay)

@@ -15,11 +15,25 @@ class AppendOnlyError(Exception):
 
 
 class HistoryQuerySet(models.QuerySet):
+    # Every way the ORM writes to existing rows refuses: update(), bulk_update() (through
+    # update()), the internal _update() of save(), delete(), the collector's _raw_delete(), and
+    # bulk_create(update_conflicts=True). The database refuses raw SQL too (migration 0003).
     def update(self, **kwargs):
+        raise AppendOnlyError("history entries cannot be updated")
+
+    def _update(self, values):
         raise AppendOnlyError("history entries cannot be updated")
 
     def delete(self):
         raise AppendOnlyError("history entries cannot be deleted")
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError("history entries cannot be deleted")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("update_conflicts"):
+            raise AppendOnlyError("history entries cannot be updated")
+        return super().bulk_create(objs, *args, **kwargs)
 
     def for_root(self, obj):
         """Every entry of a case file (an item and everything done under it)."""
@@ -76,6 +90,9 @@ class HistoryEntry(models.Model):
         verbose_name = _("history entry")
         verbose_name_plural = _("history")
         ordering = ["at", "id"]
+        # Django's internal paths (related managers, the deletion collector) use the base
+        # manager; it must be the append-only one, not a plain Manager.
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["root_type", "root_id", "at"]),
             models.Index(fields=["target_type", "target_id"]),

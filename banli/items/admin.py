@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.contrib.contenttypes.models import ContentType
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from banli.core.admin import ReadOnlyAdmin
 from banli.core.models import HistoryEntry
 
 from .models import CoSigner, Item
@@ -10,17 +11,23 @@ from .models import CoSigner, Item
 class CoSignerInline(admin.TabularInline):
     model = CoSigner
     extra = 0
-    can_delete = False
-    readonly_fields = ["member", "invited_at", "confirmed_at", "declined_at"]
+    fields = ["member", "invited_at", "confirmed_at", "declined_at"]
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
-    """Items are read here; every change goes through the services, so the admin is read-only
-    and shows the item's history."""
+class ItemAdmin(ReadOnlyAdmin):
+    """Items are read here. Their state, number, proposers, class and dates change only
+    through the services, which write the history shown below; an item is never deleted
+    (a draft is withdrawn), so the admin cannot add, change or delete one."""
 
     list_display = ["display_number", "title", "body", "kind", "state", "proposer", "created_at"]
     list_filter = ["body", "kind", "state", "session"]
@@ -29,22 +36,9 @@ class ItemAdmin(admin.ModelAdmin):
     readonly_fields = ["history"]
     list_select_related = ["body", "proposer"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("history"))
     def history(self, obj):
-        from django.utils.html import format_html_join
-
-        entries = HistoryEntry.objects.filter(
-            root_type=ContentType.objects.get_for_model(Item), root_id=obj.pk
-        ).select_related("actor")
+        entries = HistoryEntry.objects.for_root(obj).select_related("actor")
         return format_html_join(
             "",
             "<div>{} · {} · {} → {} · {} {}</div>",
@@ -54,7 +48,7 @@ class ItemAdmin(admin.ModelAdmin):
                     e.action,
                     e.from_state,
                     e.to_state,
-                    e.actor or "—",
+                    e.actor_label or e.actor or "—",
                     e.reason,
                 )
                 for e in entries
