@@ -1,4 +1,4 @@
-"""Drafting, co-signing, submission and review: the rules of DOMAIN.md §2 and §3."""
+"""Drafting, co-signing, submission and review: the rules of docs/domain.md (items, lifecycle)."""
 
 import datetime as dt
 

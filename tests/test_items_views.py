@@ -246,8 +246,9 @@ def test_a_motion_needs_a_plenary_session(client, world):
 
 def test_staff_enter_an_item_for_a_deputy_saying_where_it_comes_from(client, world):
     client.force_login(world.staff)
-    form = client.get(reverse("items:create")).context["form"]
-    assert "proposer" in form.fields and "source_note" in form.fields
+    page = client.get(reverse("items:create"))
+    assert "proposer" in page.context["form"].fields
+    assert 'name="source_note"' in page.content.decode()
 
     silent = write(client, world, proposer=world.member.pk)
     assert silent.status_code == 200
@@ -317,7 +318,7 @@ def test_a_service_refusal_is_shown_on_the_form(client, world):
     _, delegation = make_proposer(world.body, "某代表团", member_type=MemberType.DELEGATION)
     _, sector = make_proposer(world.body, "某界别", member_type=MemberType.SECTOR)
     client.force_login(world.staff)
-    # A delegation may propose a suggestion; a sector may not (DOMAIN.md §2).
+    # A delegation may propose a suggestion; a sector may not (docs/domain.md, items).
     assert write(client, world, proposer=delegation.pk, source_note="纸质").status_code == 302
     response = write(client, world, proposer=sector.pk, source_note="纸质")
     assert response.status_code == 200

@@ -168,6 +168,7 @@ class ItemCreateForm(DraftFields):
         label=_("Source"),
         max_length=MAX_SOURCE_NOTE,
         required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("from the paper original")}),
         help_text=_(
             "When entering an item for someone else: where it comes from, e.g. the paper "
             "original. The item's history shows it."

@@ -1,4 +1,4 @@
-"""The item workflow of DOMAIN.md §3 as one table.
+"""The item workflow of docs/domain.md (the lifecycle) as one table.
 
 Roles here are relational: `lead_proposer` and `cosigner` are relative to the item; `staff`
 is the body's staff; unit roles act through their assignment; `system` is a deadline;
