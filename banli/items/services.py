@@ -142,9 +142,10 @@ def advance(
 ) -> Transition:
     """Take `action` on `item` as the table allows for `roles`; write its history entry.
 
-    `fields` are the fields the caller changed besides the state: only they are saved, so
-    what another request changed meanwhile is not written back. Without them the whole row
-    is saved (for callers that hold a copy they locked and read themselves)."""
+    For callers outside this module (handling, supervision). `fields` are the fields the
+    caller changed besides the state: only they are saved, so what another request changed
+    meanwhile is not written back. Without them the whole row is saved, as before; a caller
+    should lock and re-read the item first (`lock_item`) and list its fields."""
     transition = ITEM_WORKFLOW.check(action, item.state, roles, item)
     # A stale copy (another request changed the state since it was read) must not write its
     # old state back; the row stays locked until the transaction ends.
