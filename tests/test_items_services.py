@@ -1,4 +1,4 @@
-"""Drafting, co-signing, submission and review: the rules of DOMAIN.md §2 and §3."""
+"""Drafting, co-signing, submission and review: the rules of docs/domain.md (items, lifecycle)."""
 
 import datetime as dt
 
@@ -16,6 +16,7 @@ from banli.items.workflow import ItemState
 from .factories import World, make_member, make_proposer, make_session, membership_of, on
 
 DAY = dt.date(2026, 3, 2)
+PAPER = "据纸质原件录入"
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +53,7 @@ def test_a_deputy_drafts_a_suggestion(world):
 
 
 def test_staff_enter_an_item_for_a_deputy(world):
-    item = world.draft(by=world.staff, proposer=world.member)
+    item = world.draft(by=world.staff, source_note=PAPER, proposer=world.member)
     assert item.proposer == world.member
     assert item.created_by == world.staff
 
@@ -126,10 +127,13 @@ def test_a_cppcc_takes_proposals_only(cppcc):
 def test_who_may_propose_in_a_congress(world, member_type, kind, allowed):
     group = make_member(world.body, "提出方", member_type=member_type)
     if allowed:
-        assert world.draft(by=world.staff, proposer=group, kind=kind).proposer == group
+        assert (
+            world.draft(by=world.staff, source_note=PAPER, proposer=group, kind=kind).proposer
+            == group
+        )
     else:
         with pytest.raises(ValidationFailed, match="cannot propose"):
-            world.draft(by=world.staff, proposer=group, kind=kind)
+            world.draft(by=world.staff, source_note=PAPER, proposer=group, kind=kind)
 
 
 @pytest.mark.parametrize(
@@ -147,15 +151,17 @@ def test_who_may_propose_in_a_congress(world, member_type, kind, allowed):
 def test_who_may_propose_in_a_cppcc(cppcc, member_type, allowed):
     proposer = make_member(cppcc.body, "提出方", member_type=member_type)
     if allowed:
-        assert cppcc.draft(by=cppcc.staff, proposer=proposer).proposer == proposer
+        assert (
+            cppcc.draft(by=cppcc.staff, source_note=PAPER, proposer=proposer).proposer == proposer
+        )
     else:
         with pytest.raises(ValidationFailed, match="cannot propose"):
-            cppcc.draft(by=cppcc.staff, proposer=proposer)
+            cppcc.draft(by=cppcc.staff, source_note=PAPER, proposer=proposer)
 
 
 def test_a_proposer_of_another_body_is_refused(world, other_world):
     with pytest.raises(ValidationFailed, match="another body"):
-        world.draft(by=world.staff, proposer=other_world.member)
+        world.draft(by=world.staff, source_note=PAPER, proposer=other_world.member)
 
 
 # Co-signing
@@ -264,7 +270,7 @@ def test_declined_co_signers_do_not_count(db):
 @pytest.mark.parametrize("group", [MemberType.DELEGATION, MemberType.PRESIDIUM])
 def test_a_delegation_or_the_presidium_needs_no_co_signers(world, group):
     proposer = make_member(world.body, "代表团", member_type=group)
-    item = world.draft(by=world.staff, proposer=proposer, kind=Kind.MOTION)
+    item = world.draft(by=world.staff, source_note=PAPER, proposer=proposer, kind=Kind.MOTION)
     items.submit(item, by=world.staff)
     assert item.state == "submitted"
 
@@ -279,6 +285,7 @@ def test_motions_only_during_a_plenary_session(world):
         title="议案",
         text="正文",
         proposer=delegation,
+        source_note=PAPER,
     )
     with pytest.raises(ValidationFailed, match="only be submitted during a session"):
         items.submit(motion, by=world.staff)
@@ -305,7 +312,7 @@ def test_numbers_are_sequential_per_body_session_and_kind(world, other_world):
     suggestions = [world.accepted() for _ in range(3)]
     assert [i.number for i in suggestions] == [1, 2, 3]
     delegation = make_member(world.body, "代表团", member_type=MemberType.DELEGATION)
-    motion = world.draft(by=world.staff, proposer=delegation, kind=Kind.MOTION)
+    motion = world.draft(by=world.staff, source_note=PAPER, proposer=delegation, kind=Kind.MOTION)
     items.submit(motion, by=world.staff)
     items.receive(motion, by=world.staff)
     items.accept(motion, by=world.staff)
@@ -432,7 +439,7 @@ def test_what_cannot_be_merged(world):
     with pytest.raises(ValidationFailed, match="itself"):
         items.merge(item, by=world.staff, into=item)
     delegation = make_member(world.body, "代表团", member_type=MemberType.DELEGATION)
-    motion = world.draft(by=world.staff, proposer=delegation, kind=Kind.MOTION)
+    motion = world.draft(by=world.staff, source_note=PAPER, proposer=delegation, kind=Kind.MOTION)
     with pytest.raises(ValidationFailed, match="same body and kind"):
         items.merge(item, by=world.staff, into=motion)
     closed = reviewed(world)
@@ -457,7 +464,7 @@ def test_merge_across_bodies_is_refused(world, other_world):
 def test_convert_a_motion_to_a_suggestion_and_number_it_as_one(world):
     world.accepted()
     delegation = make_member(world.body, "代表团", member_type=MemberType.DELEGATION)
-    motion = world.draft(by=world.staff, proposer=delegation, kind=Kind.MOTION)
+    motion = world.draft(by=world.staff, source_note=PAPER, proposer=delegation, kind=Kind.MOTION)
     items.submit(motion, by=world.staff)
     items.receive(motion, by=world.staff)
     items.convert_to_suggestion(motion, by=world.staff, reason="未列入会议议程")
@@ -530,6 +537,8 @@ def test_cppcc_proposal_review(cppcc):
     item = cppcc.draft()
     items.submit(item, by=cppcc.deputy)
     items.receive(item, by=cppcc.staff)
-    items.reject(item, by=cppcc.staff, reason="属于学术争鸣问题")
+    ground = "属于学术研究探讨的"
+    items.reject(item, by=cppcc.staff, ground=ground, reason="属于学术争鸣问题")
     assert item.state == ItemState.REJECTED
     assert cppcc.body.body_type == BodyType.CPPCC
+    assert (item.refusal.ground, item.refusal.explanation) == (ground, "属于学术争鸣问题")

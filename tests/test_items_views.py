@@ -244,15 +244,38 @@ def test_a_motion_needs_a_plenary_session(client, world):
     assert not Item.objects.exists()
 
 
-def test_staff_enter_an_item_for_a_deputy(client, world):
+def test_staff_enter_an_item_for_a_deputy_saying_where_it_comes_from(client, world):
     client.force_login(world.staff)
-    assert "proposer" in client.get(reverse("items:create")).context["form"].fields
+    page = client.get(reverse("items:create"))
+    assert "proposer" in page.context["form"].fields
+    assert 'name="source_note"' in page.content.decode()
 
-    response = write(client, world, proposer=world.member.pk)
+    silent = write(client, world, proposer=world.member.pk)
+    assert silent.status_code == 200
+    assert "source_note" in silent.context["form"].errors
+    response = write(client, world, proposer=world.member.pk, source_note="据纸质原件录入")
 
     item = Item.objects.get()
     assert response.status_code == 302
-    assert (item.proposer, item.created_by) == (world.member, world.staff)
+    assert (item.proposer, item.created_by, item.entered_by_staff) == (
+        world.member,
+        world.staff,
+        True,
+    )
+    entry = last_entry(item)
+    assert (entry.action, entry.reason, entry.data["for"]) == (
+        "item.enter_on_behalf",
+        "据纸质原件录入",
+        world.member.name,
+    )
+    page = client.get(reverse("items:detail", args=[item.pk])).content.decode()
+    assert "entered by staff for the proposer" in page and "据纸质原件录入" in page
+
+
+def test_a_deputy_is_not_offered_the_proposer_or_source_fields(client, world):
+    client.force_login(world.deputy)
+    form = client.get(reverse("items:create")).context["form"]
+    assert "proposer" not in form.fields and "source_note" not in form.fields
 
 
 def test_staff_must_name_the_proposer(client, world):
@@ -265,7 +288,9 @@ def test_staff_must_name_the_proposer(client, world):
 
 def test_the_lead_cannot_be_invited_as_co_signer(client, world):
     client.force_login(world.staff)
-    response = write(client, world, proposer=world.member.pk, cosigners=[world.member.pk])
+    response = write(
+        client, world, proposer=world.member.pk, source_note="纸质", cosigners=[world.member.pk]
+    )
     assert "The lead proposer cannot co-sign their own item." in response.content.decode()
     assert not Item.objects.exists()
 
@@ -293,9 +318,9 @@ def test_a_service_refusal_is_shown_on_the_form(client, world):
     _, delegation = make_proposer(world.body, "某代表团", member_type=MemberType.DELEGATION)
     _, sector = make_proposer(world.body, "某界别", member_type=MemberType.SECTOR)
     client.force_login(world.staff)
-    # A delegation may propose a suggestion; a sector may not (DOMAIN.md §2).
-    assert write(client, world, proposer=delegation.pk).status_code == 302
-    response = write(client, world, proposer=sector.pk)
+    # A delegation may propose a suggestion; a sector may not (docs/domain.md, items).
+    assert write(client, world, proposer=delegation.pk, source_note="纸质").status_code == 302
+    response = write(client, world, proposer=sector.pk, source_note="纸质")
     assert response.status_code == 200
     assert "A Sector cannot propose a Suggestion." in response.content.decode()
     assert Item.objects.count() == 1
@@ -387,16 +412,22 @@ def test_a_submitted_item_can_no_longer_be_edited(client, world):
     assert item.title != "改了"
 
 
-def test_only_the_lead_or_staff_edit(client, world, other_world):
+def test_only_the_lead_edits_a_deputys_draft_and_staff_the_one_they_entered(
+    client, world, other_world
+):
     item = world.draft()
     items.invite_cosigners(item, by=world.deputy, members=[world.cosigner_member])
     url = reverse("items:edit", args=[item.pk])
     client.force_login(world.cosigner)
     assert client.get(url).status_code == 403
     client.force_login(other_world.staff)
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code in (403, 404)
     client.force_login(world.staff)
-    assert client.get(url).status_code == 200
+    assert client.get(url).status_code in (403, 404)  # staff never silently edit it
+    assert client.post(url, {"title": "改了", "text": "改了"}).status_code in (403, 404)
+    assert Item.objects.get(pk=item.pk).title != "改了"
+    entered = world.draft(by=world.staff, proposer=world.member, source_note="纸质原件")
+    assert client.get(reverse("items:edit", args=[entered.pk])).status_code == 200
     assert client.get(reverse("items:edit", args=[10**12])).status_code == 404
 
 

@@ -2,8 +2,9 @@
 
 Each row has a scenario below: an object in one of the row's source states, the service
 call that takes the row, a role allowed to take it and one that is not, and a call in a
-state the row does not leave from. A row added to a table without a scenario fails
-`test_every_row_has_a_scenario`.
+state the row does not leave from. A row that creates the object (from `NEW`) has a
+`Creation` instead: the call, an actor allowed and one not. A row added to a table without a
+scenario fails `test_every_row_has_a_scenario`.
 """
 
 import datetime as dt
@@ -13,20 +14,23 @@ from typing import Any
 
 import pytest
 
-from banli.bodies.models import MemberType
+from banli.bodies.models import BodyType, MemberType
+from banli.core.actors import Actor, user_of
 from banli.core.errors import InvalidTransition, NotAllowed
 from banli.core.models import HistoryEntry
-from banli.core.workflow import Transition, Workflow
+from banli.core.workflow import NEW, Guard, Transition, Workflow
 from banli.handling import services as handling
 from banli.handling.models import AssignmentRole
 from banli.handling.workflow import ASSIGNMENT_WORKFLOW, AssignmentState
 from banli.items import services as items
+from banli.items.models import Item
 from banli.items.workflow import ITEM_WORKFLOW, ItemState
 from banli.supervision.services import mark_key
 
 from .factories import World, make_member, make_proposer, on
 
 DAY = dt.date(2026, 3, 2)
+PAPER = "据纸质原件录入"
 AFTER_THE_WINDOW = dt.date(2026, 4, 20)
 TABLES: dict[str, Workflow] = {"item": ITEM_WORKFLOW, "assignment": ASSIGNMENT_WORKFLOW}
 ROWS = [(name, t.action) for name, table in TABLES.items() for t in table.transitions]
@@ -43,7 +47,17 @@ class Case:
     wrong_state: Callable[[], Any]  # the same action where the row does not apply
 
 
-SCENARIOS: dict[tuple[str, str], Callable[[World], Case]] = {}
+@dataclass
+class Creation:
+    """One creating row taken through its service."""
+
+    act: Callable[[Any], Any]  # creates the object as the given actor, returns it
+    allowed: Any
+    forbidden: Any
+    model: Any = Item
+
+
+SCENARIOS: dict[tuple[str, str], Callable[[World], Case | Creation]] = {}
 
 
 def row(workflow: str, action: str):
@@ -84,7 +98,7 @@ def under_review(w: World, **kw):
 
 def delegation_motion(w: World, *, review=True):
     delegation = make_member(w.body, "某代表团", member_type=MemberType.DELEGATION)
-    item = w.draft(by=w.staff, proposer=delegation, kind="motion")
+    item = w.draft(by=w.staff, source_note=PAPER, proposer=delegation, kind="motion")
     items.submit(item, by=w.staff)
     if review:
         items.receive(item, by=w.staff)
@@ -145,6 +159,46 @@ def evaluate(item, result="satisfied"):
 
 
 # The item table.
+
+
+def _writing(w: World, **kw):
+    kw.setdefault("kind", w.kind)
+    kw.setdefault("title", "关于增加老旧小区停车位的建议")
+    kw.setdefault("text", "老旧小区停车难问题突出，建议挖潜增加停车泊位。")
+    return lambda by: items.create_draft(by=by, session=w.session, **kw)
+
+
+@row("item", "create")
+def _create(w):
+    return Creation(_writing(w), allowed=w.deputy, forbidden=w.coord[w.units[0].pk])
+
+
+@row("item", "enter_on_behalf")
+def _enter_on_behalf(w):
+    return Creation(
+        _writing(w, proposer=w.member, source_note="据纸质原件录入"),
+        allowed=w.staff,
+        forbidden=w.cosigner,
+    )
+
+
+@row("item", "import")
+def _import(w):
+    def bring_in(by):
+        return items.import_item(
+            by=by,
+            session=w.session,
+            kind=w.kind,
+            number=12,
+            title="关于改造城东老旧管网的建议",
+            text="城东片区雨污管网老化，建议分期改造。",
+            proposer=w.member,
+            category=w.category,
+            accepted_on=dt.date(2025, 2, 10),
+        )
+
+    register = Actor.import_row(user=w.staff, file="2025年建议台账.xlsx", row=7)
+    return Creation(bring_in, allowed=register, forbidden=w.staff)
 
 
 @row("item", "edit")
@@ -299,6 +353,23 @@ def _accept(w):
         allowed=w.staff,
         forbidden=w.deputy,
         wrong_state=lambda: items.accept(item, by=w.staff),
+    )
+
+
+@row("item", "forward")
+def _forward(w):
+    c = World(body_type=BodyType.CPPCC)
+    item = under_review(c)
+    items.reject(item, by=c.staff, ground="内容空泛、没有具体建议的", reason="内容空泛")
+    waiting = under_review(c)
+    return Case(
+        item,
+        lambda u: items.forward_refused(
+            fresh(item), by=u, kind="social_opinion", note="转社情民意"
+        ),
+        allowed=c.staff,
+        forbidden=c.deputy,
+        wrong_state=lambda: items.forward_refused(waiting, by=c.staff, kind="social_opinion"),
     )
 
 
@@ -604,6 +675,9 @@ def test_row(world, workflow, action):
     transition: Transition = TABLES[workflow][action]
     with on(DAY):
         case = SCENARIOS[(workflow, action)](world)
+        if isinstance(case, Creation):
+            assert transition.creates, "a creation scenario for a row that creates"
+            return walk_creation(workflow, transition, case)
         state = fresh(case.target).state
         assert state in transition.sources, "the scenario starts where the row applies"
         refused(NotAllowed, lambda: case.act(case.forbidden))
@@ -619,6 +693,22 @@ def test_row(world, workflow, action):
         assert entry.actor == case.allowed
         assert fresh(case.target).state == entry.to_state
         refused(InvalidTransition, case.wrong_state)
+
+
+def walk_creation(workflow: str, transition: Transition, case: Creation) -> None:
+    """The forbidden actor creates nothing; the allowed one creates the object in the row's
+    target state with the row's one history entry, naming them."""
+    made = case.model.objects.count()
+    refused(NotAllowed, lambda: case.act(case.forbidden))
+    assert case.model.objects.count() == made
+    obj = case.act(case.allowed)
+    (entry,) = HistoryEntry.objects.for_target(obj)
+    assert entry.action == f"{workflow}.{transition.action}"
+    assert (entry.from_state, entry.to_state) == ("", transition.leads_to(NEW))
+    assert obj.state == entry.to_state
+    assert entry.actor == user_of(case.allowed)
+    if isinstance(case.allowed, Actor):
+        assert (entry.actor_kind, entry.actor_label) == (case.allowed.kind, case.allowed.label)
 
 
 # The tables themselves.
@@ -664,3 +754,63 @@ def test_a_row_with_an_unknown_state_is_refused():
             ["a", "b"],
             [Transition("go", frozenset({"a"}), "c", frozenset({"staff"}), "go")],
         )
+
+
+def test_guards_apply_when_the_table_is_given_the_object():
+    """A row's `applies` and its role guards decide on the object; without the object the
+    table answers for the state and the roles alone (as callers that pass none expect)."""
+    even = Guard(lambda n: n % 2 == 0, "only even numbers")
+    trusted = Guard(lambda n: n > 10, "staff only above ten")
+    table = Workflow(
+        "numbers",
+        ["a", "b"],
+        [
+            Transition(
+                "go",
+                frozenset({"a"}),
+                "b",
+                frozenset({"owner", "staff"}),
+                "go",
+                applies=even,
+                role_guards={"staff": trusted},
+            )
+        ],
+    )
+    assert table.check("go", "a", {"staff"}) is table["go"]
+    assert [t.action for t in table.available("a", {"staff"})] == ["go"]
+    with pytest.raises(InvalidTransition, match="only even numbers"):
+        table.check("go", "a", {"owner"}, 3)
+    with pytest.raises(NotAllowed, match="staff only above ten"):
+        table.check("go", "a", {"staff"}, 4)
+    assert table.check("go", "a", {"staff"}, 12) is table["go"]
+    assert table.check("go", "a", {"owner"}, 4) is table["go"]
+    assert table.available("a", {"staff"}, 4) == []
+    assert table.available("a", {"owner"}, 3) == []
+    assert [t.action for t in table.available("a", {"owner", "staff"}, 4)] == ["go"]
+
+
+def test_the_item_table_guards_conversion_and_the_staffs_hand_on_drafts(world):
+    suggestion = under_review(world)
+    motion = delegation_motion(world)
+    staff = {"staff"}
+    assert "convert" not in [
+        t.action for t in ITEM_WORKFLOW.available(suggestion.state, staff, suggestion)
+    ]
+    assert "convert" in [t.action for t in ITEM_WORKFLOW.available(motion.state, staff, motion)]
+    own = world.draft()
+    entered = world.draft(by=world.staff, proposer=world.member, source_note=PAPER)
+    for action in ("edit", "invite_cosigners", "submit"):
+        with pytest.raises(NotAllowed, match="entered it on the proposer's behalf"):
+            ITEM_WORKFLOW.check(action, own.state, staff, own)
+        assert ITEM_WORKFLOW.check(action, entered.state, staff, entered)
+        assert ITEM_WORKFLOW.check(action, own.state, {"lead_proposer"}, own)
+
+
+def test_creating_rows_leave_from_no_state():
+    creating = [t.action for t in ITEM_WORKFLOW.transitions if t.creates]
+    assert creating == ["create", "enter_on_behalf", "import"]
+    assert ITEM_WORKFLOW["import"].leads_to(NEW) == ItemState.ACCEPTED
+    assert ITEM_WORKFLOW["import"].leads_to(NEW, ItemState.CLOSED) == ItemState.CLOSED
+    with pytest.raises(ValueError):
+        ITEM_WORKFLOW["import"].leads_to(NEW, ItemState.REPLIED)
+    assert [t.action for t in ITEM_WORKFLOW.available(NEW, {"staff"})] == ["enter_on_behalf"]

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .actors import user_of
 from .errors import ValidationFailed
 from .history import record
 from .models import Attachment
@@ -71,7 +72,7 @@ def attach(obj, *, by, upload, root=None) -> Attachment:
         name=upload.name[-200:],
         content_type=content_type,
         size=upload.size,
-        uploaded_by=by,
+        uploaded_by=user_of(by),
     )
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()

@@ -1,4 +1,4 @@
-"""What every app's views share: running a use case from a POST, paging."""
+"""What every app's views share: running a use case from a POST, showing its refusal, paging."""
 
 from collections.abc import Callable
 from typing import Any
@@ -7,20 +7,41 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 
-from .errors import DomainError
+from .errors import DomainError, ValidationFailed
 
 
-def run(request, use_case: Callable[..., Any], *args, success: str = "", form=None, **kwargs):
-    """Call a service; on a refusal show its message (on the form when there is one).
+def show_refusal(request, error: DomainError, *, form=None, field: str | None = None) -> bool:
+    """Show a service's refusal where the user reads it: the one adapter from a DomainError
+    to a page (the API answers the same error as JSON, with its status code).
+
+    A refusal of the input (ValidationFailed) goes on the form when there is one, next to
+    `field` (above the fields when None), and the view shows the form again. Any other
+    refusal (not allowed, no longer possible, changed meanwhile) is about the page rather
+    than what was typed: a message, shown on whichever page comes next. Returns whether the
+    refusal went on the form."""
+    if form is not None and isinstance(error, ValidationFailed):
+        form.add_error(field, str(error))
+        return True
+    messages.error(request, str(error))
+    return False
+
+
+def run(
+    request,
+    use_case: Callable[..., Any],
+    *args,
+    success: str = "",
+    form=None,
+    field: str | None = None,
+    **kwargs,
+):
+    """Call a service; on a refusal show it (see `show_refusal`).
 
     Returns the service's result, or None when it refused."""
     try:
         result = use_case(*args, **kwargs)
     except DomainError as error:
-        if form is not None:
-            form.add_error(None, str(error))
-        else:
-            messages.error(request, str(error))
+        show_refusal(request, error, form=form, field=field)
         return None
     if success:
         messages.success(request, success)

@@ -1076,13 +1076,16 @@ class Story:
                 self.at(day, answer, member, office=False)
 
     def _intake_plenary(self) -> dt.date:
-        """Written before or during the session, submitted during it, received by staff."""
+        """Written before or during the session, submitted during it, received by staff
+        (a motion while the session sits, for the presidium to list it)."""
         rng, spec = self.rng, self.spec
         drafted = span(rng, spec.draft_from, spec.opens - dt.timedelta(days=1))
         submitted = span(rng, spec.opens, spec.submit_to)
         self._draft(drafted, submitted)
         self.at(submitted, "submit", office=False)
         received = self.days.pick(rng, submitted, submitted + dt.timedelta(days=2))
+        if self.p.kind == Kind.MOTION:
+            received = min(received, spec.closes)
         self.at(received, "receive")
         return received
 
@@ -1173,6 +1176,9 @@ class Story:
             else:
                 first = max(days.add(received, 1), spec.accept_from)
                 accepted = days.pick(rng, first, spec.accept_to)
+                if p.kind == Kind.MOTION:
+                    # The presidium lists motions before the session closes (列为议案).
+                    accepted = spec.closes
                 assigned = spec.assign_day
         else:
             if fate in {"replied", "rehandling"}:
@@ -1404,6 +1410,7 @@ class Story:
             text=p.text,
             category=p.category,
             proposer=p.proposer,
+            source_note="据纸质原件录入" if p.by_staff else "",
         )
         self.item_pk = item.pk
 
@@ -1440,7 +1447,8 @@ class Story:
         items.return_for_revision(self.item(), by=self.cast.staff, reason=reason)
 
     def do_reject(self) -> None:
-        items.reject(self.item(), by=self.cast.staff, reason=self.p.refusal)
+        ground = corpus.REFUSAL_GROUNDS.get(self.p.refusal, "")
+        items.reject(self.item(), by=self.cast.staff, reason=self.p.refusal, ground=ground)
 
     def do_merge(self) -> None:
         assert self.into is not None

@@ -1071,6 +1071,15 @@ REFUSED = (
     ),
 )
 
+# The national ground (不予立案理由) each refusal above is given on, for a CPPCC body.
+REFUSAL_GROUNDS = {
+    REFUSED[0][2]: "涉及提案人个人及其亲属等私人事务的",
+    REFUSED[1][2]: "属于司法诉讼或者仲裁范围的",
+    REFUSED[2][2]: "为企业和产品作宣传推介的",
+    REFUSED[3][2]: "内容空泛、没有具体建议的",
+    REFUSED[4][2]: "涉及党内人事安排等党的内部事务的",
+}
+
 RETURN_REASONS = (
     "建议内容较为笼统，请补充具体问题、涉及地点和可行措施后重新提交。",
     "标题与正文内容不一致，请修改后重新提交。",

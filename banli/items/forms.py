@@ -4,12 +4,20 @@ the review actions (a reason, a category, the lead item of a merge)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from banli.bodies.models import INDIVIDUAL_TYPES, Body, Category, Member, Session, SessionPeriod
+from banli.bodies.models import (
+    INDIVIDUAL_TYPES,
+    Body,
+    Category,
+    Member,
+    Session,
+    SessionPeriod,
+    Unit,
+)
 from banli.core.errors import ValidationFailed
 from banli.core.uploads import allowed_extensions, check_upload
 
-from .models import Item, Kind
-from .services import KINDS_OF, MAX_TITLE
+from .models import ForwardingKind, Item, Kind
+from .services import KINDS_OF, MAX_SOURCE_NOTE, MAX_TITLE, refusal_grounds
 
 # How many co-signer choices the select shows before the user searches (a national congress
 # has thousands of deputies; the search box finds the rest).
@@ -120,6 +128,18 @@ class DraftFields(forms.Form):
             pk__in=list(exclude_members)
         )
 
+    def draft_arguments(self) -> dict:
+        """What the write and revise services take from this form."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "text": data["text"],
+            "category": data["category"],
+            "is_public": data["is_public"],
+            "cosigners": data["cosigners"],
+            "files": data["attachments"],
+        }
+
     def cosigner_options(self) -> list[tuple[Member, bool]]:
         """(member, selected) for the select: the chosen ones first, then the first others."""
         queryset = self.fields["cosigners"].queryset
@@ -129,9 +149,10 @@ class DraftFields(forms.Form):
 
 
 class ItemCreateForm(DraftFields):
-    """Write an item (起草); staff may enter one for a proposer (代录)."""
+    """Write an item (起草); staff may enter one for a proposer (代录入), saying where it
+    comes from."""
 
-    field_order = ["proposer", "kind", "session", "title", "text", "category"]
+    field_order = ["proposer", "source_note", "kind", "session", "title", "text", "category"]
 
     kind = forms.ChoiceField(label=_("Kind"))
     session = forms.ModelChoiceField(
@@ -142,6 +163,16 @@ class ItemCreateForm(DraftFields):
         queryset=Member.objects.none(),
         required=False,
         help_text=_("Staff only: the deputy, member or group this item is entered for."),
+    )
+    source_note = forms.CharField(
+        label=_("Source"),
+        max_length=MAX_SOURCE_NOTE,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("from the paper original")}),
+        help_text=_(
+            "When entering an item for someone else: where it comes from, e.g. the paper "
+            "original. The item's history shows it."
+        ),
     )
 
     def __init__(self, *args, body: Body, own_member: Member | None, is_staff: bool, **kwargs):
@@ -168,9 +199,21 @@ class ItemCreateForm(DraftFields):
                 }
         else:
             del self.fields["proposer"]
+            del self.fields["source_note"]
 
     def lead(self) -> Member | None:
         return self.cleaned_data.get("proposer") or self.own_member
+
+    def item_arguments(self) -> dict:
+        """What `services.write_item` takes from this form."""
+        data = self.cleaned_data
+        return {
+            **self.draft_arguments(),
+            "session": data["session"],
+            "kind": data["kind"],
+            "proposer": data.get("proposer") or None,
+            "source_note": data.get("source_note", ""),
+        }
 
     def clean(self):
         data = super().clean()
@@ -182,6 +225,13 @@ class ItemCreateForm(DraftFields):
         lead = self.lead()
         if lead is not None and lead in (data.get("cosigners") or []):
             self.add_error("cosigners", _("The lead proposer cannot co-sign their own item."))
+        chosen = data.get("proposer")
+        on_behalf = chosen is not None and chosen != self.own_member
+        if on_behalf and not (data.get("source_note") or "").strip():
+            self.add_error(
+                "source_note",
+                _("Say where the item comes from, e.g. the paper original."),
+            )
         return data
 
 
@@ -258,6 +308,51 @@ class MergeForm(forms.Form):
         self.fields["into"].queryset = Item.objects.for_body(item.body).exclude(pk=item.pk)
 
 
+class RefusalForm(forms.Form):
+    """Not accepting a CPPCC proposal (不予立案): one of the body's grounds, and the
+    explanation the proposer is told."""
+
+    ground = forms.ChoiceField(
+        label=_("Ground"),
+        error_messages={"required": _("Choose one of the body's grounds for not accepting it.")},
+    )
+    reason = forms.CharField(
+        label=_("Explanation for the proposer"),
+        widget=forms.Textarea(attrs={"rows": 3, "style": "min-height:4.5rem"}),
+    )
+
+    def __init__(self, *args, grounds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = [("", _("— choose —"))] + [(g, g) for g in grounds]
+
+
+class ForwardForm(forms.Form):
+    """Forward a proposal that was not accepted: as 社情民意, or to a unit for reference."""
+
+    kind = forms.ChoiceField(label=_("Forward"), choices=ForwardingKind.choices)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        help_text=_("For a letter to a unit."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:3.5rem"}),
+        required=False,
+    )
+
+    def __init__(self, *args, item: Item, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(body_id=item.body_id, active=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == ForwardingKind.LETTER_TO_UNIT and not data.get("unit"):
+            self.add_error("unit", _("Choose the unit the letter goes to."))
+        return data
+
+
 # The workflow actions that take input, and the form each needs (the rest are one button).
 REASON_REQUIRED = {"return", "reject"}
 REASON_OPTIONAL = {"withdraw", "decline_cosign", "convert"}
@@ -265,6 +360,12 @@ REASON_OPTIONAL = {"withdraw", "decline_cosign", "convert"}
 
 def action_form(action: str, item: Item, data=None, *, auto_id: str | bool = "id_%s"):
     """The form of `action` on `item`, or None when the action is a single button."""
+    if action == "reject":
+        grounds = refusal_grounds(item.body)
+        if grounds:
+            return RefusalForm(data, grounds=grounds, auto_id=auto_id)
+    if action == "forward":
+        return ForwardForm(data, item=item, auto_id=auto_id)
     if action in REASON_REQUIRED or action in REASON_OPTIONAL:
         return ReasonForm(data, required=action in REASON_REQUIRED, auto_id=auto_id)
     if action == "accept":

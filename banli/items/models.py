@@ -86,6 +86,9 @@ class Item(models.Model):
     session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.PROTECT)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    # The number as the body prints it (第12号 / 闭会第12号), fixed when it is given: the format
+    # in force then, so lists show it without reading the body's rules.
+    number_label = models.CharField(_("number as printed"), max_length=60, blank=True)
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
     category = models.ForeignKey(
@@ -120,6 +123,10 @@ class Item(models.Model):
         null=True,
     )
     created_at = models.DateTimeField(_("created"))
+    # 代录入: staff entered the item for its proposer (from a paper original); only such
+    # drafts may staff edit and submit (docs/domain.md).
+    entered_by_staff = models.BooleanField(_("entered by staff"), default=False)
+    source_note = models.CharField(_("source"), max_length=200, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     accepted_on = models.DateField(_("accepted"), null=True, blank=True)
     assigned_on = models.DateField(_("assigned"), null=True, blank=True)
@@ -155,12 +162,25 @@ class Item(models.Model):
         """第69号-style reference; unnumbered items show their record id."""
         if self.number is None:
             return f"#{self.pk}"
-        return _("No. %(number)s") % {"number": self.number}
+        return self.number_label or format_number(self.body.rules, self.session, self.number)
 
     def signers(self) -> list[Member]:
         """The lead proposer first, then each co-signer who confirmed (领衔 + 附议)."""
         rest = [c.member for c in self.cosigners.all() if c.confirmed_at is not None]
         return [self.proposer, *rest]
+
+
+def format_number(rules, session: Session, number: int) -> str:
+    """How `number` reads in the body's series for `session` (plenary or between sessions)."""
+    from banli.bodies.models import SessionPeriod
+
+    if session.period == SessionPeriod.INTERIM:
+        pattern = rules.interim_number_format
+    else:
+        pattern = rules.plenary_number_format
+    if "{number}" not in (pattern or ""):
+        return _("No. %(number)s") % {"number": number}
+    return pattern.replace("{number}", str(number))
 
 
 class CoSigner(models.Model):
@@ -190,3 +210,64 @@ class CoSigner(models.Model):
         if self.declined_at:
             return "declined"
         return "pending"
+
+
+class Refusal(models.Model):
+    """Why an item was not accepted (不予立案 / 不予受理), as the proposer is told it: for a
+    CPPCC proposal one of the body's grounds (不予立案理由), and the staff's explanation."""
+
+    item = models.OneToOneField(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="refusal"
+    )
+    ground = models.CharField(_("ground"), max_length=200, blank=True)
+    explanation = models.TextField(_("explanation"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"))
+
+    class Meta:
+        verbose_name = _("refusal")
+        verbose_name_plural = _("refusals")
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.ground or self.explanation[:40]}"
+
+
+class ForwardingKind(models.TextChoices):
+    SOCIAL_OPINION = "social_opinion", _("As social conditions and public opinion (社情民意)")
+    LETTER_TO_UNIT = "letter_to_unit", _("As a letter to a unit for reference")
+
+
+class Forwarding(models.Model):
+    """A proposal that was not accepted, passed on (转社情民意 / 转有关部门参考): kept with the
+    item so the proposer sees where it went."""
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="forwardings"
+    )
+    kind = models.CharField(_("forwarded as"), max_length=16, choices=ForwardingKind.choices)
+    unit = models.ForeignKey(
+        "bodies.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    note = models.TextField(_("note"), blank=True)
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("forwarded by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    forwarded_at = models.DateTimeField(_("forwarded"))
+
+    class Meta:
+        verbose_name = _("forwarding")
+        verbose_name_plural = _("forwardings")
+        ordering = ["forwarded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.get_kind_display()}"

@@ -1,5 +1,6 @@
 """Panels this app adds to the item page (registered with banli.core.panels): the workflow
-actions of the proposers and the staff, the co-signers' answers and the attachments."""
+actions of the proposers and the staff, the co-signers' answers and the attachments, and
+why an item was not accepted and where it was forwarded."""
 
 from django.contrib.contenttypes.models import ContentType
 
@@ -9,8 +10,8 @@ from banli.core.models import Attachment
 from banli.core.workflow import Transition
 
 from .forms import action_form
-from .models import Item, Kind
-from .workflow import EDITABLE, ITEM_WORKFLOW
+from .models import Item, Refusal
+from .workflow import COSIGN_ANSWERS, EDITABLE, ITEM_WORKFLOW, ItemState
 
 # The actions the item pages take through `items:action`; assignment and key items have
 # their own panels in the handling and supervision apps.
@@ -25,6 +26,7 @@ PAGE_ACTIONS = (
     "merge",
     "convert",
     "accept",
+    "forward",
 )
 AUDIENCE = {"lead_proposer", "cosigner", "staff"}
 
@@ -38,25 +40,21 @@ def own_invitation(request, item: Item):
 
 
 def available_actions(request, item: Item, roles: set[str]) -> list[dict]:
-    """The buttons for `item`: what the workflow table offers these roles in this state,
-    less what cannot apply to this item (a suggestion is not converted; an answer already
-    given is not given again). Each with its (unbound) form, if it takes input."""
+    """The buttons for `item`: what the workflow table offers these roles on this item (its
+    guards leave out what cannot apply, e.g. converting a suggestion), less an answer to an
+    invitation the user has already given. Each with its (unbound) form, if it takes input."""
     invitation = own_invitation(request, item) if "cosigner" in roles else None
-    shown = []
-    for transition in ITEM_WORKFLOW.available(item.state, roles):
-        action = transition.action
-        if action not in PAGE_ACTIONS:
-            continue
-        if action == "convert" and item.kind != Kind.MOTION:
-            continue
-        if invitation is not None and invitation.status == _ANSWERED.get(action):
-            continue
-        shown.append(_button(item, transition))
+    answered = invitation.status if invitation is not None else None
+    shown = [
+        _button(item, transition)
+        for transition in ITEM_WORKFLOW.available(item.state, roles, item)
+        if transition.action in PAGE_ACTIONS
+        and (answered is None or COSIGN_ANSWERS.get(transition.action) != answered)
+    ]
     # The usual step (submit, accept…) first; the rest in the table's order.
     return sorted(shown, key=lambda button: not button["primary"])
 
 
-_ANSWERED = {"confirm_cosign": "confirmed", "decline_cosign": "declined"}
 _DANGER = {"withdraw", "reject", "decline_cosign"}
 _PRIMARY = {"submit", "receive", "confirm_cosign", "accept"}
 
@@ -89,8 +87,7 @@ def item_actions(request, item: Item, roles: set[str]):
     """The proposer's and the staff's actions, the co-signers' answers and the files."""
     if not roles & AUDIENCE:
         return None
-    edit = ITEM_WORKFLOW["edit"]
-    can_edit = item.state in edit.sources and bool(roles & edit.roles)
+    can_edit = any(t.action == "edit" for t in ITEM_WORKFLOW.available(item.state, roles, item))
     return {
         "template": "items/_actions_panel.html",
         "order": 10,
@@ -107,3 +104,22 @@ def item_actions(request, item: Item, roles: set[str]):
 
 
 panels.register(item_actions)
+
+
+def item_refusal(request, item: Item, roles: set[str]):
+    """Why the item was not accepted (the ground and the explanation the proposer is told)
+    and where it was forwarded, for everyone who reads the item."""
+    if item.state != ItemState.REJECTED:
+        return None
+    refusal = Refusal.objects.filter(item=item).first()
+    forwardings = list(item.forwardings.select_related("unit"))
+    if refusal is None and not forwardings:
+        return None
+    return {
+        "template": "items/_refusal.html",
+        "order": 5,
+        "context": {"item": item, "refusal": refusal, "forwardings": forwardings},
+    }
+
+
+panels.register(item_refusal)

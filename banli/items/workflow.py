@@ -1,13 +1,18 @@
-"""The item workflow of DOMAIN.md §3 as one table.
+"""The item workflow of docs/domain.md (the lifecycle) as one table.
 
 Roles here are relational: `lead_proposer` and `cosigner` are relative to the item; `staff`
-is the body's staff; unit roles act through their assignment; `system` is a deadline.
+is the body's staff; unit roles act through their assignment; `system` is a deadline;
+`import` is a row of a past year's register being imported.
+
+The first rows create an item (from `NEW`): a proposer writes their own draft, staff enter
+one for a proposer from the paper original (代录入), an import enters a past year's item in the
+state its register records.
 """
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from banli.core.workflow import SYSTEM, Transition, Workflow, register_label
+from banli.core.workflow import NEW, SYSTEM, Guard, Transition, Workflow, register_label
 
 
 class ItemState(models.TextChoices):
@@ -29,6 +34,7 @@ class ItemState(models.TextChoices):
 S = ItemState
 LEAD = "lead_proposer"
 STAFF = "staff"
+IMPORT = "import"
 # States in which an item is public if flagged so (never a draft or a refused item).
 PUBLISHABLE = frozenset({S.ACCEPTED, S.ASSIGNED, S.IN_HANDLING, S.REPLIED, S.REHANDLING, S.CLOSED})
 ENDED = frozenset({S.WITHDRAWN, S.REJECTED, S.MERGED, S.CLOSED})
@@ -41,15 +47,51 @@ def _t(action, sources, target, roles, label, **kw) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), label, **kw)
 
 
+# Staff never silently change a deputy's draft: they edit, invite for and submit only the
+# drafts they entered on the proposer's behalf (代录入, docs/domain.md).
+ENTERED_BY_STAFF = Guard(
+    lambda item: item.entered_by_staff,
+    _("Staff change a draft only when they entered it on the proposer's behalf."),
+)
+ON_BEHALF = {STAFF: ENTERED_BY_STAFF}
+# Only the presidium's decision on a motion turns it into a suggestion (议案转建议).
+IS_MOTION = Guard(
+    lambda item: item.kind == "motion", _("Only a motion can be converted to a suggestion.")
+)
+# A refused proposal may be passed on as 社情民意 or to a unit (不予立案, docs/domain.md).
+IS_PROPOSAL = Guard(
+    lambda item: item.kind == "proposal", _("Only a proposal that was not accepted is forwarded.")
+)
+# Each invitee answers once: the answer an invitation already holds, per action.
+COSIGN_ANSWERS = {"confirm_cosign": "confirmed", "decline_cosign": "declined"}
+
+
 ITEM_WORKFLOW = Workflow(
     "item",
     ItemState.values,
     [
-        _t("edit", EDITABLE, None, {LEAD, STAFF}, _("edit the draft")),
-        _t("invite_cosigners", EDITABLE, None, {LEAD, STAFF}, _("invite co-signers")),
+        _t("create", {NEW}, S.DRAFT, {LEAD}, _("write an item")),
+        _t("enter_on_behalf", {NEW}, S.DRAFT, {STAFF}, _("enter an item for a proposer")),
+        _t(
+            "import",
+            {NEW},
+            S.ACCEPTED,
+            {IMPORT},
+            _("import an item of a past year"),
+            alternatives=frozenset({S.CLOSED}),
+        ),
+        _t("edit", EDITABLE, None, {LEAD, STAFF}, _("edit the draft"), role_guards=ON_BEHALF),
+        _t(
+            "invite_cosigners",
+            EDITABLE,
+            None,
+            {LEAD, STAFF},
+            _("invite co-signers"),
+            role_guards=ON_BEHALF,
+        ),
         _t("confirm_cosign", EDITABLE, None, {"cosigner"}, _("confirm co-signing")),
         _t("decline_cosign", EDITABLE, None, {"cosigner"}, _("decline co-signing")),
-        _t("submit", EDITABLE, S.SUBMITTED, {LEAD, STAFF}, _("submit")),
+        _t("submit", EDITABLE, S.SUBMITTED, {LEAD, STAFF}, _("submit"), role_guards=ON_BEHALF),
         _t("withdraw", {S.DRAFT, S.SUBMITTED, S.RETURNED}, S.WITHDRAWN, {LEAD}, _("withdraw")),
         _t("receive", {S.SUBMITTED}, S.UNDER_REVIEW, {STAFF}, _("start the review")),
         _t(
@@ -62,8 +104,23 @@ ITEM_WORKFLOW = Workflow(
         ),
         _t("reject", {S.UNDER_REVIEW}, S.REJECTED, {STAFF}, _("reject"), needs_reason=True),
         _t("merge", {S.UNDER_REVIEW}, S.MERGED, {STAFF}, _("merge into another item")),
-        _t("convert", {S.UNDER_REVIEW}, None, {STAFF}, _("convert the motion to a suggestion")),
+        _t(
+            "convert",
+            {S.UNDER_REVIEW},
+            None,
+            {STAFF},
+            _("convert the motion to a suggestion"),
+            applies=IS_MOTION,
+        ),
         _t("accept", {S.UNDER_REVIEW}, S.ACCEPTED, {STAFF}, _("accept")),
+        _t(
+            "forward",
+            {S.REJECTED},
+            None,
+            {STAFF},
+            _("forward the proposal"),
+            applies=IS_PROPOSAL,
+        ),
         _t("set_key", {S.ACCEPTED, *HANDLING}, None, {STAFF}, _("mark as a key item")),
         _t("assign", {S.ACCEPTED}, S.ASSIGNED, {STAFF}, _("assign")),
         # Consequences of the units' actions (banli.handling.services).
@@ -105,6 +162,9 @@ ITEM_WORKFLOW = Workflow(
 )
 
 register_label("item.create", _("created the draft"))
+register_label("item.enter_on_behalf", _("entered by staff for the proposer"))
+register_label("item.import", _("imported from a past year's register"))
+register_label("item.forward", _("forwarded the proposal that was not accepted"))
 register_label("attachment.add", _("attached a file"))
 # How automatic steps read in an item's timeline (the table's labels are verbs for buttons).
 register_label("item.start_handling", _("handling started"))

@@ -1,6 +1,6 @@
 """The item-level workflow actions, one POST view for all: submit, withdraw, co-sign, and the
-staff's review (receive, return, reject, merge, convert, accept). Plus the co-signers' live
-answers on the item page."""
+staff's review (receive, return, reject, merge, convert, accept, forward a proposal that was
+not accepted). Plus the co-signers' live answers on the item page."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from banli.core.errors import DomainError, ValidationFailed
+from banli.core.errors import DomainError
+from banli.core.web import show_refusal
 
 from .. import services
 from ..forms import action_form
@@ -57,6 +58,9 @@ ACTIONS = {
         _("The motion will be handled as a suggestion."),
     ),
     "accept": Action(services.accept, _("The item was accepted as %(number)s."), field="category"),
+    "forward": Action(
+        services.forward_refused, _("The proposal was forwarded; the proposer sees where.")
+    ),
 }
 
 
@@ -82,7 +86,9 @@ def item_action(request, pk, action):
         raise Http404
     item = readable_item(request, pk)
     transition = ITEM_WORKFLOW[action]
-    if not item_roles(request.user, item) & transition.roles:
+    # Roles the row names, less those its guards refuse on this item (staff on a deputy's
+    # own draft); the state is the service's to judge, with a message.
+    if not transition.roles_for(item_roles(request.user, item), item):
         raise PermissionDenied
     form = action_form(action, item, request.POST)
     if form is not None and not form.is_valid():
@@ -92,10 +98,8 @@ def item_action(request, pk, action):
     try:
         spec.use_case(item, by=request.user, **kwargs)
     except DomainError as refused:
-        if form is not None and isinstance(refused, ValidationFailed):
-            form.add_error(spec.field, str(refused))
+        if show_refusal(request, refused, form=form, field=spec.field):
             return _form_page(request, item, action, form)
-        messages.error(request, str(refused))
         return _back(request, item)
     item.refresh_from_db()
     messages.success(request, str(spec.success) % {"number": item.display_number})

@@ -4,7 +4,6 @@ an item and revising a draft. Staff use the write page to enter an item for a pr
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -13,15 +12,15 @@ from django.views.decorators.http import require_GET
 
 from banli.bodies.access import current_membership
 from banli.core import clock
+from banli.core.errors import InvalidTransition, NotAllowed
 from banli.core.models import HistoryEntry
-from banli.core.uploads import attach
 from banli.core.web import page_of, run
 from banli.handling.models import Evaluation, Notice
 
 from .. import services
 from ..filters import ItemFilterForm, state_counts
 from ..forms import ItemCreateForm, ItemEditForm, cosigner_candidates, ids
-from ..models import CoSigner, Item
+from ..models import CoSigner, Forwarding, Item
 from ..panels import item_attachments
 from ..permissions import item_roles
 from ..workflow import EDITABLE, ITEM_WORKFLOW, ItemState
@@ -29,6 +28,7 @@ from .access import readable_item
 from .browse import _list_queryset
 
 NOTICES_SHOWN = 20
+REFUSED_SHOWN = 10
 MEMBER_OPTIONS = 50
 
 
@@ -62,6 +62,18 @@ def _awaiting_evaluation(member):
 def _return_reason(item: Item) -> str:
     entry = HistoryEntry.objects.for_target(item).filter(action="item.return").last()
     return entry.reason if entry else ""
+
+
+def _refused(member):
+    """This proposer's items that were not accepted, with the ground and the explanation
+    they are told, and where each was forwarded."""
+    forwardings = Forwarding.objects.select_related("unit")
+    return (
+        Item.objects.filter(proposer=member, state=ItemState.REJECTED)
+        .select_related("refusal")
+        .prefetch_related(Prefetch("forwardings", queryset=forwardings))
+        .order_by("-refusal__decided_at", "-id")[:REFUSED_SHOWN]
+    )
 
 
 @login_required
@@ -101,6 +113,7 @@ def mine(request):
         "invitations": invitations,
         "to_evaluate": to_evaluate,
         "returned": returned,
+        "refused": _refused(member),
         "waiting": bool(invitations or to_evaluate or returned),
         "state": state,
         "counts": state_counts(my_items),
@@ -122,35 +135,10 @@ def _write_permission(request):
     return profile, is_staff
 
 
-@transaction.atomic
-def _write(user, form: ItemCreateForm) -> Item:
-    """The draft, its invitations and its files, all or nothing."""
-    data = form.cleaned_data
-    item = services.create_draft(
-        by=user,
-        session=data["session"],
-        kind=data["kind"],
-        title=data["title"],
-        text=data["text"],
-        category=data["category"],
-        proposer=data.get("proposer") or None,
-        is_public=data["is_public"],
-    )
-    _invite_and_attach(item, user, form)
-    return item
-
-
-def _invite_and_attach(item: Item, user, form) -> None:
-    if form.cleaned_data["cosigners"]:
-        services.invite_cosigners(item, by=user, members=form.cleaned_data["cosigners"])
-    # Files last: a refusal above rolls the rows back before anything reaches the disk.
-    for upload in form.cleaned_data["attachments"]:
-        attach(item, by=user, upload=upload)
-
-
 @login_required
 def create(request):
-    """起草: write an item and save it as a draft; co-signers are invited at once."""
+    """起草: write an item and save it as a draft; co-signers are invited at once. Staff
+    enter an item for a proposer (代录入) here, saying where it comes from."""
     profile, is_staff = _write_permission(request)
     form = ItemCreateForm(
         request.POST or None,
@@ -161,25 +149,17 @@ def create(request):
     )
     if request.method == "POST" and form.is_valid():
         success = _("The draft is saved. Submit it when your co-signers have confirmed.")
-        item = run(request, _write, request.user, form, form=form, success=success)
+        item = run(
+            request,
+            services.write_item,
+            by=request.user,
+            form=form,
+            success=success,
+            **form.item_arguments(),
+        )
         if item is not None:
             return redirect("items:detail", pk=item.pk)
     return render(request, "items/write.html", {"form": form, "item": None})
-
-
-@transaction.atomic
-def _revise(item: Item, user, form: ItemEditForm) -> Item:
-    data = form.cleaned_data
-    services.edit_draft(
-        item,
-        by=user,
-        title=data["title"],
-        text=data["text"],
-        category=data["category"],
-        is_public=data["is_public"],
-    )
-    _invite_and_attach(item, user, form)
-    return item
 
 
 @login_required
@@ -192,16 +172,26 @@ def edit(request, pk):
             Prefetch("cosigners", queryset=CoSigner.objects.select_related("member"))
         ),
     )
-    transition = ITEM_WORKFLOW["edit"]
-    if not item_roles(request.user, item) & transition.roles:
-        raise PermissionDenied
-    if item.state not in transition.sources:
+    try:
+        ITEM_WORKFLOW.check("edit", item.state, item_roles(request.user, item), item)
+    except NotAllowed as refused:
+        raise PermissionDenied from refused
+    except InvalidTransition:
         messages.error(request, _("This item can no longer be edited."))
         return redirect("items:detail", pk=item.pk)
     form = ItemEditForm(request.POST or None, request.FILES or None, item=item)
     if request.method == "POST" and form.is_valid():
         success = _("Your changes are saved.")
-        if run(request, _revise, item, request.user, form, form=form, success=success):
+        revised = run(
+            request,
+            services.revise_item,
+            item,
+            by=request.user,
+            form=form,
+            success=success,
+            **form.draft_arguments(),
+        )
+        if revised:
             return redirect("items:detail", pk=item.pk)
     context = {
         "form": form,

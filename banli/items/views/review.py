@@ -45,7 +45,8 @@ def review_queue(request):
     if kind in Kind.values:
         queue = queue.filter(kind=kind)
     queue = (
-        queue.select_related("session", "category", "proposer")
+        # The body's rules: each row's reject form lists a CPPCC body's grounds.
+        queue.select_related("body__rule_set", "session", "category", "proposer")
         .prefetch_related(Prefetch("cosigners", queryset=CoSigner.objects.select_related("member")))
         .order_by(F("submitted_at").asc(nulls_last=True), "id")
     )
@@ -72,7 +73,7 @@ def review_queue(request):
 def merge_candidates(request, pk):
     """The open items of the same body and kind that `pk` could be merged into."""
     item = readable_item(request, pk)
-    if not item_roles(request.user, item) & ITEM_WORKFLOW["merge"].roles:
+    if not ITEM_WORKFLOW["merge"].roles_for(item_roles(request.user, item), item):
         raise PermissionDenied
     candidates = (
         Item.objects.for_body(item.body)
