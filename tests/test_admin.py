@@ -342,3 +342,14 @@ def test_profile_must_stay_in_its_body(world):
     profile.roles = ["unit_handler"]
     with pytest.raises(ValidationError):
         profile.clean()
+
+
+def test_refusals_and_forwardings_are_read_only_in_the_admin(client, db):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    admin_user = get_user_model().objects.create_superuser("root-ro", password="pw-banli-2026")
+    client.force_login(admin_user)
+    for name in ("refusal", "forwarding"):
+        assert client.get(reverse(f"admin:items_{name}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:items_{name}_add")).status_code == 403

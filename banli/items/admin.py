@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from banli.core.admin import ReadOnlyAdmin
 from banli.core.models import HistoryEntry
 
-from .models import CoSigner, Item
+from .models import CoSigner, Forwarding, Item, Refusal
 
 
 class CoSignerInline(admin.TabularInline):
@@ -54,3 +54,19 @@ class ItemAdmin(ReadOnlyAdmin):
                 for e in entries
             ),
         )
+
+
+@admin.register(Refusal)
+class RefusalAdmin(ReadOnlyAdmin):
+    """A refusal (不予立案) is decided through the review service only."""
+
+    list_display = ["item", "ground", "decided_by", "decided_at"]
+    list_select_related = ["item", "decided_by"]
+
+
+@admin.register(Forwarding)
+class ForwardingAdmin(ReadOnlyAdmin):
+    """Forwarding a refused proposal (转社情民意 / 转有关部门参考) is a service step only."""
+
+    list_display = ["item", "kind", "unit", "forwarded_by", "forwarded_at"]
+    list_select_related = ["item", "unit", "forwarded_by"]
