@@ -31,16 +31,21 @@ lint: install
 	$(BIN)/ruff format --check banli tests
 	$(BIN)/mypy banli
 	$(BIN)/banli makemigrations --check --dry-run >/dev/null
+	$(BIN)/lint-imports --no-cache
 
 test-sqlite: install browser
 	$(BIN)/pytest
 
-# The same suite on PostgreSQL wherever one answers on 127.0.0.1:5432.
+# The same suite on PostgreSQL at PG_URL. A developer without PostgreSQL skips it; under
+# CI=true the leg is required, so a PostgreSQL that does not answer fails the run.
 test-postgres: install
 	@if $(BIN)/python -c "import socket, urllib.parse as u; p = u.urlsplit('$(PG_URL)'); socket.create_connection((p.hostname, p.port or 5432), 3).close()" 2>/dev/null; then \
-		echo "PostgreSQL answers: running the suite against it"; \
+		echo "PostgreSQL answers at $(PG_URL): running the suite against it"; \
 		DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"; \
-	else echo "PostgreSQL does not answer on 127.0.0.1:5432: skipped"; fi
+	elif [ "$(CI)" = "true" ]; then \
+		echo "PostgreSQL does not answer at $(PG_URL): the PostgreSQL leg is required under CI=true" >&2; \
+		exit 1; \
+	else echo "PostgreSQL does not answer at $(PG_URL): skipped (required under CI=true)"; fi
 
 test: lint test-sqlite test-postgres
 

@@ -140,7 +140,8 @@ def test_co_signer_is_asked_to_evaluate_until_they_have(client, world):
 
     def waiting(user):
         client.force_login(user)
-        return [i for i, _url in client.get(reverse("items:mine")).context["to_evaluate"]]
+        sections = client.get(reverse("items:mine")).context["sections"]["waiting"]
+        return [i for s in sections for i in s["context"].get("to_evaluate", [])]
 
     assert waiting(world.cosigner) == [item] and waiting(world.deputy) == [item]
     handling.evaluate(item, by=world.cosigner, attitude="satisfied", result="satisfied")

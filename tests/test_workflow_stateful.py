@@ -3,7 +3,10 @@
 Whatever anyone tries, in any order, the case files stay whole: each item and assignment is
 in a known state, its history chains from its creation to that state with one entry per
 change, nothing is replied before it is assigned, nothing changes after closure, and
-numbers stay unique. A refusal (DomainError) is a legal answer; anything else is a bug.
+numbers stay unique. Only people of the item's body appear in its history, each entry is a
+row of a workflow table that its actor's roles allow, an item's state agrees with the states
+of its assignments, and the next-due column handling keeps for the lists is right. A refusal
+(DomainError) is a legal answer; anything else is a bug.
 
 Two kinds of steps keep the lives both deep and wild: `moves` takes what an item's state
 invites, mostly by the person whose move it is and sometimes by anyone; `anything` tries
@@ -31,15 +34,18 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from banli.bodies.models import UNIT_ROLES, Membership
 from banli.core import clock
+from banli.core.actors import ActorKind
 from banli.core.errors import DomainError
 from banli.core.models import HistoryEntry
+from banli.core.workflow import SYSTEM, Transition
 from banli.handling import services as handling
 from banli.handling.models import Assignment, AssignmentRole, Reply
-from banli.handling.workflow import AssignmentState
+from banli.handling.workflow import ASSIGNMENT_WORKFLOW, AssignmentState
 from banli.items import services as items
-from banli.items.models import Item
-from banli.items.workflow import ItemState
+from banli.items.models import CoSigner, Item
+from banli.items.workflow import ITEM_WORKFLOW, ItemState
 from banli.supervision.services import mark_key
 
 from .factories import World, make_proposer
@@ -420,6 +426,7 @@ class ItemLives(RuleBasedStateMachine):
             root_type=ContentType.objects.get_for_model(Item),
             root_id__in=[i.pk for i in items_],
         ).order_by("id")
+        entries = list(entries)
         changes = defaultdict(list)  # state-changing entries per target, oldest first
         for entry in entries:
             if entry.changes_state:
@@ -434,6 +441,11 @@ class ItemLives(RuleBasedStateMachine):
         replies_only_for_assigned_items(replies, changes)
         nothing_changes_after_closure(changes)
         numbers_are_unique_per_body_session_and_kind(items_)
+        people = People(self.world.body)
+        only_people_of_the_body_act(items_, entries, people)
+        every_entry_is_a_row_its_actor_may_take(items_, assignments, entries, people)
+        item_states_agree_with_assignment_states(items_, assignments, replies_signed(self))
+        next_due_is_the_earliest_open_lead_due_date(items_, assignments)
 
 
 def states_are_known(items_, assignments):
@@ -494,6 +506,191 @@ def numbers_are_unique_per_body_session_and_kind(items_):
     # A number is given on acceptance, and only then.
     for item in items_:
         assert (item.number is None) == (item.accepted_on is None), item
+
+
+def replies_signed(machine) -> set[int]:
+    """The assignments with a signed reply."""
+    return set(
+        Reply.objects.filter(
+            assignment__item__body=machine.world.body, signed_at__isnull=False
+        ).values_list("assignment_id", flat=True)
+    )
+
+
+class People:
+    """Who belongs to the body, and the roles each holds there, read once per check."""
+
+    def __init__(self, body):
+        self.body = body
+        self.memberships = {m.user_id: m for m in Membership.objects.filter(body=body)}
+        self.cosigners = set(
+            CoSigner.objects.filter(item__body=body).values_list("item_id", "member_id")
+        )
+
+    def roles(self, entry, item: Item, scope: Assignment | None) -> set[str]:
+        """The roles the entry's actor holds towards `item` now (at check time): for a
+        person, the membership roles in the item's body plus `lead_proposer` or `cosigner`
+        (any invitation, as `items.permissions.item_roles` has it), with the unit roles
+        counted only when `scope` is an assignment of the person's own unit; an actor that
+        is not a person holds its kind's role (the system: `system`)."""
+        if entry.actor_id is None:
+            return {SYSTEM} if entry.actor_kind == ActorKind.SYSTEM else {entry.actor_kind}
+        membership = self.memberships.get(entry.actor_id)
+        if membership is None:
+            return set()
+        roles = set(membership.roles)
+        if scope is None or membership.unit_id != scope.unit_id:
+            roles -= UNIT_ROLES
+        if membership.member_id and membership.member_id == item.proposer_id:
+            roles.add("lead_proposer")
+        elif (item.pk, membership.member_id) in self.cosigners:
+            roles.add("cosigner")
+        return roles
+
+
+def only_people_of_the_body_act(items_, entries, people: People):
+    """Every person named in an item's history has a membership in the item's body (the
+    body of the machine); the system and other actors without an account are no one's."""
+    for entry in entries:
+        if entry.actor_id is not None:
+            assert entry.actor_id in people.memberships, (
+                f"{entry.action} on item {entry.root_id} by user {entry.actor_id}, "
+                "who is not a member of its body"
+            )
+        else:
+            assert entry.actor_kind != ActorKind.USER, f"{entry.action} names no one"
+
+
+# Entries that are not rows of a workflow table: the label and the roles that may write it.
+NOT_TRANSITIONS: dict[str, frozenset[str]] = {
+    # A proposer writes their own draft; staff enter one for a proposer (代录).
+    "item.create": frozenset({"lead_proposer", "staff"}),
+    # Whoever may act on the record the file is attached to.
+    "attachment.add": frozenset({"lead_proposer", "cosigner", "staff", *UNIT_ROLES}),
+    # Made by staff assigning or reassigning.
+    "assignment.create": frozenset({"staff"}),
+    # The calendar recompute, run for the admin who entered the days, or by the system.
+    "assignment.calendar_changed": frozenset({SYSTEM, "staff", "admin"}),
+}
+# An automatic row taken as the consequence of another action is taken by that action's
+# actor, with the roles that actor held for the triggering record: the first lead unit's
+# acceptance starts the handling, the last lead unit's signature replies the item, the lead
+# proposer's 不满意 sends the replied lead units back. (The evaluation rows are automatic
+# only in that they are no button: the proposer takes them directly.)
+TRIGGERS = {
+    "item.start_handling": "assignment.accept",
+    "item.reply": "assignment.sign_reply",
+    "assignment.rehandle": "item.evaluate_rehandle",
+}
+
+
+def workflow_row(action: str) -> Transition | None:
+    name, _, step = action.partition(".")
+    table = {"item": ITEM_WORKFLOW, "assignment": ASSIGNMENT_WORKFLOW}.get(name)
+    try:
+        return table[step] if table is not None else None
+    except KeyError:
+        return None
+
+
+def every_entry_is_a_row_its_actor_may_take(items_, assignments, entries, people: People):
+    """Each entry is a row of ITEM_WORKFLOW or ASSIGNMENT_WORKFLOW (or one of
+    NOT_TRANSITIONS), recorded from one of its source states into the state it leads to,
+    and its actor holds one of the row's roles: for an item row, the roles towards the
+    item; for an assignment row, towards the item with the unit roles of that assignment's
+    unit; for an automatic row with a trigger (TRIGGERS), the actor is the trigger's and
+    the roles are those held for the trigger's record."""
+    by_pk = {i.pk: i for i in items_}
+    assignment_of = {a.pk: a for a in assignments}
+    assignment_ct = ContentType.objects.get_for_model(Assignment)
+    last: dict[tuple[int, str], HistoryEntry] = {}  # (item, action) -> the latest such entry
+    for entry in entries:
+        item = by_pk[entry.root_id]
+        scope = (
+            assignment_of.get(entry.target_id) if entry.target_type_id == assignment_ct.pk else None
+        )
+        where = f"{entry.action} ({entry.from_state} → {entry.to_state}) on item {item.pk}"
+        row = workflow_row(entry.action)
+        if row is None:
+            assert entry.action in NOT_TRANSITIONS, f"{where} is no row of a workflow table"
+            allowed = NOT_TRANSITIONS[entry.action]
+        else:
+            assert entry.from_state in row.sources, f"{where}: not a source of the row"
+            assert entry.to_state == row.leads_to(entry.from_state), f"{where}: wrong target"
+            allowed = row.roles
+        trigger = last.get((item.pk, TRIGGERS.get(entry.action, "")))
+        if entry.action in TRIGGERS:
+            assert trigger is not None, f"{where} without its trigger"
+            assert (trigger.actor_id, trigger.actor_kind) == (
+                entry.actor_id,
+                entry.actor_kind,
+            ), f"{where} by another actor than its trigger {trigger.action}"
+            if trigger.target_type_id == assignment_ct.pk:
+                scope = assignment_of.get(trigger.target_id)
+        roles = people.roles(entry, item, scope)
+        assert roles & allowed, f"{where} by roles {roles}, the row needs one of {set(allowed)}"
+        last[(item.pk, entry.action)] = entry
+
+
+# States an item has before it is assigned, or instead of being assigned.
+UNASSIGNED = {S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.RETURNED, S.ACCEPTED, S.WITHDRAWN}
+UNASSIGNED |= {S.REJECTED, S.MERGED}
+
+
+def item_states_agree_with_assignment_states(items_, assignments, signed: set[int]):
+    """What DOMAIN.md §3 and the services say of an item and its units' assignments.
+
+    Current assignments are those not reassigned (a reassigned one was given to another
+    unit). Before assignment an item has none; assigned, no lead unit has accepted yet; in
+    handling, one lead unit has accepted and one has still to reply; replied, every lead
+    unit has replied; re-handling, every lead unit is handling again or has replied again;
+    closed, every lead unit has replied (co-handling units are never closed: a co-handling
+    unit that sent no opinion stays as it was). Only lead units reply and re-handle, only
+    co-handling units send opinions, and a replied unit has a signed reply."""
+    current = defaultdict(list)
+    every = defaultdict(list)
+    for a in assignments:
+        every[a.item_id].append(a)
+        assert a.state not in ({A.OPINION_SENT} if a.is_lead else {A.REPLIED, A.REHANDLING}), (
+            f"{a.role} assignment {a.pk} is {a.state}"
+        )
+        assert a.state != A.REPLIED or a.pk in signed, f"assignment {a.pk} replied unsigned"
+        if a.state != A.REASSIGNED:
+            current[a.item_id].append(a)
+    for item in items_:
+        leads = {a.state for a in current[item.pk] if a.is_lead}
+        where = f"item {item.pk} is {item.state}, its lead units {sorted(leads)}"
+        if item.state in UNASSIGNED:
+            assert not every[item.pk], f"item {item.pk} is {item.state} but has assignments"
+            continue
+        assert leads, f"{where}: no current lead unit"
+        if item.state == S.ASSIGNED:
+            assert leads <= {A.PENDING, A.DISPUTED}, where
+        elif item.state == S.IN_HANDLING:
+            assert leads & {A.HANDLING, A.REPLIED}, where
+            assert leads - {A.REPLIED}, where
+            assert not leads & {A.REHANDLING}, where
+        elif item.state == S.REPLIED:
+            assert leads == {A.REPLIED}, where
+        elif item.state == S.REHANDLING:
+            assert A.REHANDLING in leads and leads <= {A.REHANDLING, A.REPLIED}, where
+            assert item.reply_round == 2, where
+        elif item.state == S.CLOSED:
+            assert leads == {A.REPLIED}, where
+
+
+def next_due_is_the_earliest_open_lead_due_date(items_, assignments):
+    """`Item.next_due_on`, which handling keeps for the items app's lists."""
+    due = defaultdict(list)
+    for a in assignments:
+        if a.is_lead and a.state in {A.PENDING, A.DISPUTED, A.HANDLING, A.REHANDLING}:
+            due[a.item_id].append(a.due_on)
+    for item in items_:
+        expected = min(due[item.pk]) if due[item.pk] else None
+        assert item.next_due_on == expected, (
+            f"item {item.pk} ({item.state}) says next due {item.next_due_on}, "
+            f"its open lead units {expected}"
+        )
 
 
 def weighted(moves: list[Move], choice: int) -> Move:

@@ -8,10 +8,11 @@ class HandlingConfig(AppConfig):
     verbose_name = _("Handling")
 
     def ready(self) -> None:
-        # The panels this app adds to an item's page.
+        # The panels this app adds to an item's page, its item-list column and filter, and its
+        # sections of the proposer's start page.
         from banli.core.uploads import register_target_check
 
-        from . import panels_staff, panels_unit  # noqa: F401
+        from . import lists, panels_staff, panels_unit, start_page  # noqa: F401
         from .access import may_see_reply_files
         from .models import Reply
 

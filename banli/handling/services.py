@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -43,7 +44,7 @@ from .models import (
     Reply,
     ResultClassChange,
 )
-from .workflow import ASSIGNMENT_WORKFLOW, AssignmentState
+from .workflow import ASSIGNMENT_WORKFLOW, OPEN_STATES, AssignmentState
 
 A = AssignmentState
 
@@ -78,6 +79,7 @@ def _advance(assignment: Assignment, action: str, *, by, roles, reason="", data=
     before = assignment.state
     assignment.state = transition.leads_to(before)
     assignment.save()
+    _refresh_next_due(assignment.item)
     data = {"unit": assignment.unit.name, "assignment": assignment.pk, **(data or {})}
     record(
         assignment,
@@ -124,6 +126,7 @@ def _new_assignment(item: Item, unit: Unit, role, *, by, replaces=None) -> Assig
         dispute_due_on=add_working_days(today, rules.dispute_working_days),
         replaces=replaces,
     )
+    _refresh_next_due(item)
     record(
         assignment,
         "assignment.create",
@@ -134,6 +137,18 @@ def _new_assignment(item: Item, unit: Unit, role, *, by, replaces=None) -> Assig
         data={"unit": unit.name, "role": role, "due_on": assignment.due_on.isoformat()},
     )
     return assignment
+
+
+def _refresh_next_due(item: Item) -> None:
+    """Keep `Item.next_due_on` true: the earliest due date of the open lead assignments.
+    The items app filters overdue and due-soon items on it without knowing assignments
+    (docs/architecture.md, import rules); call it after any change of an assignment's
+    state or due date."""
+    due = Assignment.objects.filter(
+        item_id=item.pk, role=AssignmentRole.LEAD, state__in=OPEN_STATES
+    ).aggregate(due=Min("due_on"))["due"]
+    Item.objects.filter(pk=item.pk).update(next_due_on=due)
+    item.next_due_on = due
 
 
 def _check_units(item: Item, units: Iterable[Unit]) -> list[Unit]:

@@ -19,6 +19,8 @@ class AssignmentState(models.TextChoices):
 A = AssignmentState
 COORD, HANDLER, LEADER, STAFF = "unit_coordinator", "unit_handler", "unit_leader", "staff"
 WORKING = frozenset({A.HANDLING, A.REHANDLING})
+# Assignments whose unit still owes its reply (lead) or opinion (co-handling).
+OPEN_STATES = frozenset({A.PENDING, A.DISPUTED, *WORKING})
 
 
 def _t(action, sources, target, roles, label, **kw) -> Transition:

@@ -1,15 +1,21 @@
-"""The search and filter form of item lists, shared by every role's list."""
+"""The search and filter form of item lists, shared by every role's list.
+
+Filters on records of the apps above items (a unit's assignments…) are registered by those
+apps with `register_filter`, so items imports none of them (docs/architecture.md)."""
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django import forms
-from django.db.models import Count, Exists, Min, OuterRef, Subquery
+from django.db.models import Count, F
 from django.utils.translation import gettext_lazy as _
 
-from banli.bodies.models import Category, Session, Unit
+from banli.bodies.models import Body, Category, Session
 
 from . import search
-from .models import OPEN_ASSIGNMENT_STATES, Kind
+from .models import Kind
 from .workflow import ItemState
 
 SORTS = {
@@ -17,10 +23,28 @@ SORTS = {
     "created": ("created_at", "id"),
     "number": ("session", "kind", "number", "id"),
     "-number": ("-session", "kind", "-number", "-id"),
-    "due": ("next_due", "id"),
+    "due": (F("next_due_on").asc(nulls_last=True), "id"),
     "title": ("title", "id"),
 }
 YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """A filter another app adds to item lists."""
+
+    name: str
+    field: Callable[[Body], forms.Field]  # the form field, built for the list's body
+    apply: Callable[[Any, Any], Any]  # (items queryset, cleaned value) -> narrowed queryset
+    after: str  # shown after this field of the form
+
+
+_filters: dict[str, ListFilter] = {}
+
+
+def register_filter(name: str, *, field, apply, after: str) -> None:
+    """Add a filter to every item list (called from the contributing app's `ready`)."""
+    _filters[name] = ListFilter(name, field, apply, after)
 
 
 class ItemFilterForm(forms.Form):
@@ -34,7 +58,6 @@ class ItemFilterForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.none(), required=False
     )
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     state = forms.ChoiceField(
         label=_("State"), choices=[("", _("Any")), *ItemState.choices], required=False
     )
@@ -67,9 +90,19 @@ class ItemFilterForm(forms.Form):
         self.body = body
         self.fields["session"].queryset = Session.objects.filter(term__body=body)
         self.fields["category"].queryset = Category.objects.filter(body=body)
-        self.fields["unit"].queryset = Unit.objects.filter(body=body, active=True)
         classes = body.rules.result_classes
         self.fields["result_class"].choices = [("", _("Any")), *[(c, c) for c in classes]]
+        self._add_registered_fields()
+
+    def _add_registered_fields(self) -> None:
+        for extra in _filters.values():
+            fields = dict(self.fields)
+            names = [name for name in fields if name != extra.name]
+            at = names.index(extra.after) + 1 if extra.after in names else len(names)
+            names.insert(at, extra.name)
+            fields[extra.name] = extra.field(self.body)
+            self.fields.clear()
+            self.fields.update((name, fields[name]) for name in names)
 
     def clean(self):
         data = super().clean()
@@ -86,8 +119,9 @@ class ItemFilterForm(forms.Form):
         for field in ("session", "category", "kind", "state", "result_class"):
             if data.get(field):
                 qs = qs.filter(**{field: data[field]})
-        if data.get("unit"):
-            qs = qs.filter(Exists(_assignments().filter(unit=data["unit"])))
+        for extra in _filters.values():
+            if data.get(extra.name):
+                qs = extra.apply(qs, data[extra.name])
         if data.get("key") == "yes":
             qs = qs.filter(key_item__isnull=False)
         elif data.get("key") == "no":
@@ -102,7 +136,6 @@ class ItemFilterForm(forms.Form):
             qs = qs.filter(submitted_at__date__gte=data["date_from"])
         if data.get("date_to"):
             qs = qs.filter(submitted_at__date__lte=data["date_to"])
-        qs = qs.annotate(next_due=Subquery(_next_due()))
         query = (data.get("q") or "").strip()
         if query:
             qs = search.search_items(qs, query)
@@ -112,22 +145,6 @@ class ItemFilterForm(forms.Form):
         if query:
             return qs.order_by("-search_rank", "-id")
         return qs.order_by(*SORTS["-created"])
-
-
-def _assignments():
-    from banli.handling.models import Assignment
-
-    return Assignment.objects.filter(item=OuterRef("pk")).exclude(state="reassigned")
-
-
-def _next_due():
-    return (
-        _assignments()
-        .filter(role="lead", state__in=OPEN_ASSIGNMENT_STATES)
-        .values("item")
-        .annotate(d=Min("due_on"))
-        .values("d")[:1]
-    )
 
 
 def state_counts(queryset) -> list[tuple[str, str, int]]:

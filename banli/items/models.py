@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from banli.bodies.access import current_membership
@@ -26,9 +26,6 @@ class Closure(models.TextChoices):
     NOT_EVALUATED = "not_evaluated", _("Not evaluated")
 
 
-OPEN_ASSIGNMENT_STATES = ("pending", "disputed", "handling", "rehandling")
-
-
 class ItemQuerySet(models.QuerySet):
     def for_body(self, body: Body) -> "ItemQuerySet":
         return self.filter(body=body)
@@ -36,23 +33,15 @@ class ItemQuerySet(models.QuerySet):
     def in_states(self, *states: str) -> "ItemQuerySet":
         return self.filter(state__in=states)
 
-    def _open_lead_assignments(self):
-        from banli.handling.models import Assignment
-
-        return Assignment.objects.filter(
-            item=OuterRef("pk"), role="lead", state__in=OPEN_ASSIGNMENT_STATES
-        )
-
+    # Deadlines are the handling app's: it keeps `Item.next_due_on` up to date whenever an
+    # assignment is made, changes state or gets a new due date, so these are column filters.
     def overdue(self, today: dt.date) -> "ItemQuerySet":
         """Items with a lead unit whose reply is past its due date (逾期)."""
-        return self.filter(Exists(self._open_lead_assignments().filter(due_on__lt=today)))
+        return self.filter(next_due_on__lt=today)
 
     def due_within(self, today: dt.date, days: int) -> "ItemQuerySet":
         """Items whose earliest open reply falls due in the next `days` days (临期)."""
-        window = self._open_lead_assignments().filter(
-            due_on__gte=today, due_on__lte=today + dt.timedelta(days=days)
-        )
-        return self.filter(Exists(window))
+        return self.filter(next_due_on__gte=today, next_due_on__lte=today + dt.timedelta(days=days))
 
     def visible_to(self, user) -> "ItemQuerySet":
         """What `user` may read, always within the body the user is working in now:
@@ -133,6 +122,9 @@ class Item(models.Model):
     replied_on = models.DateField(_("replied"), null=True, blank=True)
     evaluation_due_on = models.DateField(_("evaluation due"), null=True, blank=True)
     closed_on = models.DateField(_("closed"), null=True, blank=True)
+    # The earliest due date of the open lead assignments' replies, kept by the handling
+    # services (the items app knows no assignments); empty when no reply is awaited.
+    next_due_on = models.DateField(_("next reply due"), null=True, blank=True, editable=False)
     search_text = models.TextField(_("search index"), blank=True, editable=False)
 
     objects = ItemQuerySet.as_manager()
@@ -152,6 +144,7 @@ class Item(models.Model):
             models.Index(fields=["body", "category"]),
             models.Index(fields=["body", "created_at"]),
             models.Index(fields=["proposer"]),
+            models.Index(fields=["body", "next_due_on"]),
         ]
 
     def __str__(self) -> str:

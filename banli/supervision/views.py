@@ -6,7 +6,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from banli.core import clock
 from banli.core.web import page_of, run
 from banli.handling.models import Assignment
 from banli.handling.workflow import AssignmentState
-from banli.items.models import OPEN_ASSIGNMENT_STATES, Item
+from banli.items.models import Item
 from banli.items.permissions import item_roles
 from banli.items.views.access import readable_item
 from banli.items.workflow import ITEM_WORKFLOW, ItemState
@@ -35,15 +35,8 @@ def _body_for(request, role: str):
 
 
 def _next_due():
-    """The earliest due date of the item's open lead assignments."""
-    return Subquery(
-        Assignment.objects.filter(
-            item=OuterRef("pk"), role="lead", state__in=OPEN_ASSIGNMENT_STATES
-        )
-        .values("item")
-        .annotate(d=Min("due_on"))
-        .values("d")[:1]
-    )
+    """The earliest due date of the item's open lead assignments (kept by handling)."""
+    return F("next_due_on")
 
 
 def _key_items(queryset):

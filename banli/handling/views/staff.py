@@ -21,7 +21,7 @@ from banli.bodies.access import current_membership
 from banli.core import clock
 from banli.core.models import HistoryEntry
 from banli.core.web import run
-from banli.items.models import OPEN_ASSIGNMENT_STATES, Item
+from banli.items.models import Item
 from banli.items.permissions import item_roles
 from banli.items.views.access import readable_item
 from banli.items.workflow import ITEM_WORKFLOW, ItemState
@@ -35,7 +35,7 @@ from ..forms_staff import (
     ReassignForm,
 )
 from ..models import Assignment, AssignmentRole, DecisionState, Extension
-from ..workflow import AssignmentState
+from ..workflow import OPEN_STATES, AssignmentState
 
 STAFF = "staff"
 # Who watches the deadlines: the body's staff, its supervising leaders and its auditors.
@@ -311,7 +311,7 @@ def decide_extension(request, pk):
 
 def _open_lead_assignments(body):
     return Assignment.objects.filter(
-        item__body=body, role=AssignmentRole.LEAD, state__in=OPEN_ASSIGNMENT_STATES
+        item__body=body, role=AssignmentRole.LEAD, state__in=OPEN_STATES
     )
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from banli.core import clock
 from banli.core.workflow import label_for, state_label
+from banli.items.lists import columns
 
 register = template.Library()
 
@@ -43,6 +44,12 @@ def due_badge(due_on: dt.date | None):
         text = ngettext("%(n)d day left", "%(n)d days left", days) % {"n": days}
         css = "soon" if days <= 30 else ""
     return format_html('<span class="badge {}" title="{}">{}</span>', css, due_on.isoformat(), text)
+
+
+@register.simple_tag
+def list_columns():
+    """The columns other apps add to item lists (`banli.items.lists`)."""
+    return columns()
 
 
 @register.simple_tag(takes_context=True)

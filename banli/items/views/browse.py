@@ -8,6 +8,7 @@ from banli.core import clock, panels
 from banli.core.models import HistoryEntry
 from banli.core.web import page_of
 
+from .. import lists
 from ..filters import ItemFilterForm, state_counts
 from ..models import CoSigner, Item
 from ..permissions import item_roles
@@ -15,11 +16,9 @@ from .access import body_of, readable_item
 
 
 def _list_queryset(queryset):
-    from banli.handling.models import Assignment
-
-    lead = Assignment.objects.filter(role="lead").exclude(state="reassigned").select_related("unit")
-    return queryset.select_related("session", "category", "proposer", "key_item").prefetch_related(
-        Prefetch("assignments", queryset=lead, to_attr="lead_assignments")
+    """A page of items with what the table shows, including the columns other apps add."""
+    return lists.with_columns(
+        queryset.select_related("session", "category", "proposer", "key_item")
     )
 
 

@@ -4,9 +4,8 @@ an item and revising a draft. Staff use the write page to enter an item for a pr
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -15,9 +14,8 @@ from banli.core import clock
 from banli.core.errors import InvalidTransition, NotAllowed
 from banli.core.models import HistoryEntry
 from banli.core.web import page_of, run
-from banli.handling.models import Evaluation, Notice
 
-from .. import services
+from .. import services, start_page
 from ..filters import ItemFilterForm, state_counts
 from ..forms import ItemCreateForm, ItemEditForm, cosigner_candidates, ids
 from ..models import CoSigner, Forwarding, Item
@@ -27,36 +25,8 @@ from ..workflow import EDITABLE, ITEM_WORKFLOW, ItemState
 from .access import readable_item
 from .browse import _list_queryset
 
-NOTICES_SHOWN = 20
 REFUSED_SHOWN = 10
 MEMBER_OPTIONS = 50
-
-
-def evaluate_url(item: Item) -> str:
-    """The handling app's evaluation page (built there; linked before it exists)."""
-    try:
-        return reverse("handling:evaluate", args=[item.pk])
-    except NoReverseMatch:
-        return f"/handling/item/{item.pk}/evaluate/"
-
-
-def _awaiting_evaluation(member):
-    """Replies this proposer has still to evaluate: as the lead, every replied item; as a
-    confirmed co-signer, each reply round not yet evaluated (the first reply stays open to
-    co-signers while the lead's 不满意 sends it back for re-handling)."""
-    mine = Evaluation.objects.filter(item=OuterRef("pk"), member=member)
-    confirmed = CoSigner.objects.filter(
-        item=OuterRef("pk"), member=member, confirmed_at__isnull=False
-    )
-    as_cosigner = Exists(confirmed) & (
-        (Q(state=ItemState.REPLIED) & ~Exists(mine.filter(round=OuterRef("reply_round"))))
-        | (Q(state=ItemState.REHANDLING) & ~Exists(mine.filter(round=OuterRef("reply_round") - 1)))
-    )
-    return (
-        Item.objects.filter(Q(proposer=member, state=ItemState.REPLIED) | as_cosigner)
-        .select_related("session", "proposer")
-        .order_by("evaluation_due_on", "id")
-    )
 
 
 def _return_reason(item: Item) -> str:
@@ -93,7 +63,8 @@ def mine(request):
         .select_related("item", "item__proposer", "item__session")
         .order_by("invited_at", "id")
     )
-    to_evaluate = [(item, evaluate_url(item)) for item in _awaiting_evaluation(member)]
+    # The replies to evaluate and the notices are handling's sections (`items.start_page`).
+    sections = start_page.sections_for(request, member)
     returned = [
         (item, _return_reason(item))
         for item in Item.objects.filter(proposer=member, state=ItemState.RETURNED).order_by("id")
@@ -111,16 +82,14 @@ def mine(request):
     context = {
         "member": member,
         "invitations": invitations,
-        "to_evaluate": to_evaluate,
         "returned": returned,
         "refused": _refused(member),
-        "waiting": bool(invitations or to_evaluate or returned),
+        "sections": sections,
+        "waiting": bool(invitations or returned or sections[start_page.WAITING]),
         "state": state,
         "counts": state_counts(my_items),
         "total": my_items.count(),
         "page": page,
-        "notices": Notice.objects.filter(member=member).select_related("item")[:NOTICES_SHOWN],
-        "unread_notices": Notice.objects.filter(member=member, read_at__isnull=True).count(),
     }
     return render(request, "items/mine.html", context)
 

@@ -1,0 +1,59 @@
+"""The proposer's start page sections that belong to handling: the replies waiting for the
+proposer's evaluation (评价) and the notices the proposer was sent (registered with
+`banli.items.start_page`, which cannot import this app; docs/architecture.md)."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from banli.items import start_page
+from banli.items.models import CoSigner, Item
+from banli.items.workflow import ItemState
+
+from .models import Evaluation, Notice
+
+NOTICES_SHOWN = 20
+
+
+def awaiting_evaluation(member):
+    """Replies this proposer has still to evaluate: as the lead, every replied item; as a
+    confirmed co-signer, each reply round not yet evaluated (the first reply stays open to
+    co-signers while the lead's 不满意 sends it back for re-handling)."""
+    mine = Evaluation.objects.filter(item=OuterRef("pk"), member=member)
+    confirmed = CoSigner.objects.filter(
+        item=OuterRef("pk"), member=member, confirmed_at__isnull=False
+    )
+    as_cosigner = Exists(confirmed) & (
+        (Q(state=ItemState.REPLIED) & ~Exists(mine.filter(round=OuterRef("reply_round"))))
+        | (Q(state=ItemState.REHANDLING) & ~Exists(mine.filter(round=OuterRef("reply_round") - 1)))
+    )
+    return (
+        Item.objects.filter(Q(proposer=member, state=ItemState.REPLIED) | as_cosigner)
+        .select_related("session", "proposer")
+        .order_by("evaluation_due_on", "id")
+    )
+
+
+@start_page.register
+def replies_to_evaluate(request, member):
+    items = list(awaiting_evaluation(member))
+    if not items:
+        return None
+    return {
+        "slot": start_page.WAITING,
+        "order": 20,
+        "template": "handling/_start_to_evaluate.html",
+        "context": {"to_evaluate": items},
+    }
+
+
+@start_page.register
+def notices(request, member):
+    mine = Notice.objects.filter(member=member)
+    return {
+        "slot": start_page.ASIDE,
+        "order": 10,
+        "template": "handling/_start_notices.html",
+        "context": {
+            "notices": mine.select_related("item")[:NOTICES_SHOWN],
+            "unread_notices": mine.filter(read_at__isnull=True).count(),
+        },
+    }
