@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from banli.core.uploads import attach
 from banli.handling import services as handling
+from banli.handling.access import HELD_STATES
 from banli.handling.models import Notice
+from banli.handling.workflow import AssignmentState
 from banli.items import services as items
 from banli.items.models import Item
 from banli.supervision.services import mark_key
@@ -154,6 +156,9 @@ def test_an_invitee_who_never_confirmed_reads_nothing_once_submitted(client, wor
     items.invite_cosigners(item, by=world.deputy, members=[membership_of(declined).member])
     items.decline_cosign(item, by=declined)
     assert item not in visible(declined)
+    # While it is a draft the invitation stays readable (the invitee may change their mind).
+    body = detail(client, declined, item).content.decode()
+    assert "You have declined to co-sign this item." in body and "Timeline" not in body
     items.submit(item, by=world.deputy)
     items.receive(item, by=world.staff)
     items.accept(item, by=world.staff)
@@ -239,6 +244,11 @@ def test_a_former_unit_reads_a_public_item_as_the_public_does(client, world):
     # The unit holding it reads its own reply and phone.
     body = detail(client, world.handler[new.pk], item).content.decode()
     assert "非公开答复" in body and "13900002222" in body
+
+
+def test_a_unit_holds_its_assignment_in_every_state_but_reassigned():
+    # A new assignment state must be placed on purpose: held (the unit reads) or not.
+    assert set(HELD_STATES) == set(AssignmentState.values) - {AssignmentState.REASSIGNED}
 
 
 # 4. Merged items (并案, 分别答复)
