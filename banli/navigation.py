@@ -19,9 +19,16 @@ NAV = [
     ("unit_handler", "handling:unit_items", _("Our items")),
     ("unit_leader", "handling:signing", _("To sign")),
     ("unit_leader", "handling:unit_items", _("Our items")),
+    # Leaders and auditors read these lists and do not act on them: a leader the rows of the
+    # key items they supervise, an auditor every row of the body.
     ("supervisor", "supervision:mine", _("Under my supervision")),
     ("supervisor", "handling:board", _("Deadlines")),
+    ("supervisor", "handling:disputes", _("Disputes")),
+    ("supervisor", "handling:extensions", _("Extensions")),
     ("auditor", "handling:board", _("Deadlines")),
+    ("auditor", "supervision:key_items", _("Key items")),
+    ("auditor", "handling:disputes", _("Disputes")),
+    ("auditor", "handling:extensions", _("Extensions")),
 ]
 SEARCH = ("items:list", _("Search"))
 

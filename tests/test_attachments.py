@@ -37,8 +37,9 @@ def test_draft_reply_file_is_for_the_unit_and_staff_only(client, world):
     item, a, attachment = reply_with_file(world)
     assert status(client, world.handler[a.unit_id], attachment) == 200
     assert status(client, world.staff, attachment) == 200
-    assert status(client, world.deputy, attachment) == 403
-    assert status(client, world.coord[world.units[1].pk], attachment) == 403
+    # Invisible to them: answered as if there were no such file.
+    assert status(client, world.deputy, attachment) == 404
+    assert status(client, world.coord[world.units[1].pk], attachment) == 404
 
 
 def test_sent_reply_file_reaches_the_proposer_but_not_other_deputies(client, world):
@@ -50,7 +51,7 @@ def test_sent_reply_file_reaches_the_proposer_but_not_other_deputies(client, wor
     response = client.get(reverse("items:attachment", args=[attachment.pk]))
     assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content) == PDF
-    assert status(client, other, attachment) == 403
+    assert status(client, other, attachment) == 404
 
 
 def test_public_reply_file_is_readable_by_readers_of_the_public_item(client, world):
@@ -68,4 +69,4 @@ def test_item_files_follow_the_item(client, world, other_world):
         attachment = attach(item, by=world.deputy, upload=upload)
         items.submit(item, by=world.deputy)
     assert status(client, world.deputy, attachment) == 200
-    assert status(client, other_world.staff, attachment) == 403
+    assert status(client, other_world.staff, attachment) == 404

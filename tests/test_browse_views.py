@@ -54,11 +54,11 @@ def replied_entries(item):
     return HistoryEntry.objects.for_root(item).count()
 
 
-def test_other_body_gets_403_and_unknown_item_404(client, world, items):
+def test_other_body_and_unknown_item_both_get_404(client, world, items):
     replied, _ = items
     other = World()
     client.force_login(other.staff)
-    assert client.get(reverse("items:detail", args=[replied.pk])).status_code == 403
+    assert client.get(reverse("items:detail", args=[replied.pk])).status_code == 404
     assert client.get(reverse("items:detail", args=[10**12])).status_code == 404
 
 
@@ -66,7 +66,7 @@ def test_deputy_does_not_see_others_private_drafts(client, world, items):
     _, draft = items
     user, _member = make_proposer(world.body, "赵代表")
     client.force_login(user)
-    assert client.get(reverse("items:detail", args=[draft.pk])).status_code == 403
+    assert client.get(reverse("items:detail", args=[draft.pk])).status_code == 404
 
 
 def test_list_queries_do_not_grow_with_items(client, world):

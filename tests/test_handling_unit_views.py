@@ -269,22 +269,22 @@ def test_a_handler_cannot_sign(client, world, accepted):
     assert not Reply.objects.get(assignment=accepted).is_sent
 
 
-def test_another_units_people_get_403(client, world, lead):
+def test_another_units_people_get_404(client, world, lead):
     other = world.coord[world.units[1].pk]
     client.force_login(other)
-    assert act(client, lead, "accept").status_code == 403
-    assert client.get(reply_url(lead)).status_code == 403
+    assert act(client, lead, "accept").status_code == 404
+    assert client.get(reply_url(lead)).status_code == 404
     lead.refresh_from_db()
     assert lead.state == "pending"
     page = client.get(reverse("handling:inbox")).content.decode()
     assert "关于增加老旧小区停车位的建议" not in page
 
 
-def test_another_bodys_unit_gets_403(client, world, lead):
+def test_another_bodys_unit_gets_404(client, world, lead):
     elsewhere = World()
     client.force_login(elsewhere.coord[elsewhere.units[0].pk])
-    assert act(client, lead, "accept").status_code == 403
-    assert client.get(reply_url(lead)).status_code == 403
+    assert act(client, lead, "accept").status_code == 404
+    assert client.get(reply_url(lead)).status_code == 404
 
 
 @pytest.mark.parametrize("who", ["deputy", "staff", "auditor"])

@@ -148,11 +148,12 @@ def test_a_non_public_item_is_read_by_its_signers_not_by_other_deputies(world):
     item = world.draft()
     items.invite_cosigners(item, by=world.deputy, members=[world.cosigner_member])
     other, _ = make_proposer(world.body, "赵代表")
-    # The invitee reads the draft to decide whether to co-sign.
-    assert item in visible(world.cosigner)
+    # The invitee reads the invitation (its own page), not the case file, until confirming.
+    assert item not in visible(world.cosigner)
     assert item in visible(world.deputy)
     assert item not in visible(other)
     items.confirm_cosign(item, by=world.cosigner)
+    assert item in visible(world.cosigner)
     items.submit(item, by=world.deputy)
     items.receive(item, by=world.staff)
     items.accept(item, by=world.staff)
@@ -199,9 +200,11 @@ def test_a_unit_role_without_a_unit_sees_only_public_items(world):
 
 
 def test_body_wide_readers_read_every_record_of_their_body(world, other_world):
-    records = {world.draft(), world.accepted(), world.assigned()}
+    records = {world.accepted(), world.assigned()}
+    draft = world.draft()  # a proposer's draft is theirs alone (test_privacy.py)
     for user in (world.staff, world.auditor, world.supervisor):
         assert visible(user) == records
+        assert draft not in visible(user)
     assert not visible(other_world.auditor) & records
 
 

@@ -419,16 +419,19 @@ def test_only_the_lead_edits_a_deputys_draft_and_staff_the_one_they_entered(
     item = world.draft()
     items.invite_cosigners(item, by=world.deputy, members=[world.cosigner_member])
     url = reverse("items:edit", args=[item.pk])
-    client.force_login(world.cosigner)
-    assert client.get(url).status_code == 403
-    client.force_login(other_world.staff)
-    assert client.get(url).status_code in (403, 404)
-    client.force_login(world.staff)
-    assert client.get(url).status_code in (403, 404)  # staff never silently edit it
-    assert client.post(url, {"title": "改了", "text": "改了"}).status_code in (403, 404)
+    # A deputy's own draft is private: an invitee, the staff and another body do not
+    # even learn it exists (test_privacy.py); the staff never silently edit it.
+    for user in (world.cosigner, world.staff, other_world.staff):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"title": "改了", "text": "改了"}).status_code == 404
     assert Item.objects.get(pk=item.pk).title != "改了"
+    # The staff edit the drafts they entered for a proposer (代录入).
     entered = world.draft(by=world.staff, proposer=world.member, source_note="纸质原件")
+    client.force_login(world.staff)
     assert client.get(reverse("items:edit", args=[entered.pk])).status_code == 200
+    client.force_login(world.confirmed_cosigners(item, 1)[0])
+    assert client.get(url).status_code == 403
     assert client.get(reverse("items:edit", args=[10**12])).status_code == 404
 
 
@@ -595,17 +598,21 @@ def test_forbidden_roles_get_403(client, world, other_world):
     items.submit(item, by=world.deputy)
     cases = [
         (world.deputy, "receive"),
-        (world.coord[world.units[0].pk], "receive"),
         (world.auditor, "reject"),
         (world.staff, "withdraw"),
-        (other_world.staff, "receive"),
     ]
     for user, action in cases:
         client.force_login(user)
         assert act(client, item, action, reason="x").status_code == 403, (user, action)
+    # Those who may not read the item do not learn it exists.
+    for user in (other_world.staff, world.coord[world.units[0].pk]):
+        client.force_login(user)
+        assert act(client, item, "receive", reason="x").status_code == 404
     draft = world.draft()
     items.invite_cosigners(draft, by=world.deputy, members=[world.cosigner_member])
     client.force_login(world.cosigner)
+    assert act(client, draft, "submit").status_code == 404
+    items.confirm_cosign(draft, by=world.cosigner)
     assert act(client, draft, "submit").status_code == 403
     item.refresh_from_db()
     assert item.state == "submitted"
@@ -687,7 +694,7 @@ def test_merge_candidates_are_open_items_of_the_same_kind(client, world, other_w
     client.force_login(world.deputy)
     assert client.get(url).status_code == 403
     client.force_login(other_world.staff)
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404
     assert client.get(reverse("items:merge_candidates", args=[10**12])).status_code == 404
 
 
@@ -729,7 +736,7 @@ def test_co_signers_answers_are_polled_while_pending(client, world):
     assert "confirmed" in fragment and "every 10s" not in fragment
 
     client.force_login(make_proposer(world.body)[0])
-    assert client.get(fragment_url).status_code == 403
+    assert client.get(fragment_url).status_code == 404
 
 
 def test_co_signer_sees_confirm_and_decline(client, world):
@@ -784,9 +791,10 @@ def test_attachment_download_is_refused_to_others(client, world, other_world):
     item = world.draft()
     attachment = attach(item, by=world.deputy, upload=pdf())
     url = reverse("items:attachment", args=[attachment.pk])
-    for user in (other_world.staff, make_proposer(world.body)[0], world.coord[world.units[1].pk]):
+    others = (other_world.staff, make_proposer(world.body)[0], world.coord[world.units[1].pk])
+    for user in (*others, world.staff):
         client.force_login(user)
-        assert client.get(url).status_code == 403
+        assert client.get(url).status_code == 404
     assert client.get(reverse("items:attachment", args=[10**12])).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
@@ -804,8 +812,8 @@ def test_panel_lists_the_items_files(client, world):
 def test_another_body_cannot_act_even_on_a_public_item(client, world, other_world):
     item = world.accepted(is_public=True)
     client.force_login(other_world.staff)
-    assert act(client, item, "accept").status_code == 403
-    assert client.get(reverse("items:edit", args=[item.pk])).status_code == 403
+    assert act(client, item, "accept").status_code == 404
+    assert client.get(reverse("items:edit", args=[item.pk])).status_code == 404
 
 
 def test_huge_or_unknown_ids_are_404_never_500(client, world):

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from banli.core.models import HistoryEntry
 from banli.handling import services as handling
+from banli.items import services as items
 from banli.supervision.models import KeyItem
 from banli.supervision.services import mark_key
 
@@ -91,10 +92,13 @@ def test_only_the_bodys_staff_mark_key_items(client, world, other_world):
     with on(DAY):
         item = world.accepted(is_public=True)
         draft = world.draft()
+        items.submit(draft, by=world.deputy)
     url = reverse("supervision:mark_key", args=[item.pk])
-    for user in (world.supervisor, world.deputy, other_world.staff):
+    for user in (world.supervisor, world.deputy, world.auditor):
         client.force_login(user)
         assert client.post(url, {"supervisor": world.supervisor.pk}).status_code == 403
+    client.force_login(other_world.staff)
+    assert client.post(url, {"supervisor": world.supervisor.pk}).status_code == 404
     client.force_login(world.staff)
     draft_url = reverse("supervision:mark_key", args=[draft.pk])
     assert client.post(draft_url, {"supervisor": world.supervisor.pk}).status_code == 409
@@ -122,9 +126,15 @@ def test_the_key_item_list(client, world, other_world):
         assert client.get(reverse("supervision:key_items"), params).status_code == 200
     years = response.context["form"].fields["year"].choices
     assert [y for y, _label in years] == ["", 2026]
-    for user in (world.supervisor, world.deputy, world.coord[world.units[0].pk]):
+    for user in (world.deputy, world.coord[world.units[0].pk]):
         client.force_login(user)
         assert client.get(reverse("supervision:key_items")).status_code == 403
+    # The auditor reads the list; the leader reads the key items they supervise.
+    for user in (world.auditor, world.supervisor):
+        client.force_login(user)
+        with on(TODAY):
+            listed = client.get(reverse("supervision:key_items")).content.decode()
+        assert "关于治理河道污染的建议" in listed and "他处的重点建议" not in listed
 
 
 def test_a_supervisor_sees_only_their_items_overdue_first(client, world):

@@ -17,12 +17,14 @@ from banli.core.uploads import attachments_of
 from banli.items.models import Item
 from banli.items.workflow import ITEM_WORKFLOW
 
+from .access import HELD_STATES, reads_as_proposer
 from .models import AssignmentRole, CoHandlingOpinion, Extension, Reply
 
-# Readers related to the item who see its replies in full, public or not: its proposers,
+# Readers related to the item who see its replies in full, public or not: its proposers
+# (`reads_as_proposer`: confirmed co-signers, merged items' proposers), the units holding it,
 # the body's staff, leaders and auditors, and third-party evaluators. Others read a public
-# item and see only its public replies, without the contact's phone (DOMAIN.md §7).
-RELATED_ROLES = frozenset({"lead_proposer", "cosigner", "evaluator", *BODY_WIDE_READERS})
+# item and see only its public replies, without the contact's phone (docs/domain.md).
+RELATED_ROLES = frozenset({"evaluator", *BODY_WIDE_READERS})
 
 
 def permits(action: str, item: Item, roles: set[str]) -> bool:
@@ -57,11 +59,13 @@ def sent_replies(item: Item, *, latest_round: bool = False) -> list[Reply]:
 
 
 def _unit_reader(request, item: Item, assignments) -> int | None:
-    """The unit the user reads the item for, if it is one of the item's units."""
+    """The unit the user reads the item for, if it still holds one of the item's assignments
+    (a unit reassigned away reads it no more)."""
     profile = current_membership(request.user)
     if profile is None or not profile.unit_id or not set(profile.roles) & UNIT_ROLES:
         return None
-    return profile.unit_id if any(a.unit_id == profile.unit_id for a in assignments) else None
+    held = any(a.unit_id == profile.unit_id and a.state in HELD_STATES for a in assignments)
+    return profile.unit_id if held else None
 
 
 def _opinions(item: Item, roles: set[str], unit_id: int | None, assignments):
@@ -87,7 +91,9 @@ def handling_progress(request, item: Item, roles: set[str]):
     if not assignments and not class_changes:
         return None
     unit_id = _unit_reader(request, item, assignments)
-    related = bool(roles & RELATED_ROLES) or unit_id is not None
+    related = (
+        bool(roles & RELATED_ROLES) or unit_id is not None or reads_as_proposer(request.user, item)
+    )
     replies = sent_replies(item)
     if not related:
         replies = [r for r in replies if r.is_public]

@@ -7,6 +7,7 @@ from banli.bodies.access import current_membership
 from banli.bodies.models import UNIT_ROLES
 from banli.core import panels
 
+from .access import HELD_STATES
 from .views.unit import workspace
 
 
@@ -20,7 +21,8 @@ def unit_panel(request, item, roles):
         or not set(profile.roles) & UNIT_ROLES
     ):
         return None
-    mine = item.assignments.filter(unit_id=profile.unit_id).select_related(
+    # Only what the unit still holds: reassigned away, its old workspace is gone with it.
+    mine = item.assignments.filter(unit_id=profile.unit_id, state__in=HELD_STATES).select_related(
         "item__body", "unit", "handler"
     )
     entries = [workspace(request.user, assignment) for assignment in mine]

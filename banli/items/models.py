@@ -8,7 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from banli.bodies.access import current_membership
-from banli.bodies.models import BODY_WIDE_READERS, UNIT_ROLES, Body, Category, Member, Session
+from banli.bodies.models import (
+    BODY_WIDE_READERS,
+    UNIT_ROLES,
+    Body,
+    Category,
+    Member,
+    Session,
+)
 
 from .workflow import PUBLISHABLE, ItemState
 
@@ -24,6 +31,10 @@ class Closure(models.TextChoices):
     BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
     UNSATISFIED = "unsatisfied", _("Unsatisfied")
     NOT_EVALUATED = "not_evaluated", _("Not evaluated")
+
+
+# Never submitted: a draft, or one withdrawn before it reached the office.
+_PRIVATE_DRAFT = Q(state__in=(ItemState.DRAFT, ItemState.WITHDRAWN), submitted_at__isnull=True)
 
 
 class ItemQuerySet(models.QuerySet):
@@ -43,26 +54,73 @@ class ItemQuerySet(models.QuerySet):
         """Items whose earliest open reply falls due in the next `days` days (临期)."""
         return self.filter(next_due_on__gte=today, next_due_on__lte=today + dt.timedelta(days=days))
 
+    # The states in which a unit still holds its assignment: a unit reassigned away after a
+    # dispute (or withdrawn) reads the item no more. Listed, not excluded, so that a state
+    # added later is private until someone decides otherwise.
+    HELD_ASSIGNMENT_STATES = (
+        "pending",
+        "disputed",
+        "handling",
+        "replied",
+        "opinion_sent",
+        "rehandling",
+    )
+
+    def private_drafts(self) -> "ItemQuerySet":
+        """Drafts never submitted (a draft, or one withdrawn before submission): only their
+        lead proposer and confirmed co-signers read them (docs/domain.md)."""
+        return self.filter(_PRIVATE_DRAFT)
+
     def visible_to(self, user) -> "ItemQuerySet":
-        """What `user` may read, always within the body the user is working in now:
-        everything for the body's readers; otherwise the user's own items, their unit's,
-        and the body's public ones."""
+        """What `user` may read, always within the body the user is working in now.
+
+        - the body's staff, leaders and auditors: every item but another person's private
+          draft (the staff also read the drafts they entered for a proposer, 代录入);
+        - a proposer: the items they lead or confirmed co-signing, and the lead items their
+          own items were merged into (并案: each proposer gets the reply); an invitation not
+          yet confirmed gives no access (the invitation has its own page);
+        - a unit's people: the items of assignments the unit still holds;
+        - third-party evaluators: accepted items;
+        - everyone of the body: public items once accepted.
+
+        Each condition is the item's own columns or an uncorrelated `pk IN (subquery)` on an
+        indexed column, so the database answers it in one query without per-row checks."""
         profile = current_membership(user)
         if profile is None:
             return self.none()
-        mine = self.filter(body_id=profile.body_id)
         roles = set(profile.roles)
-        if roles & BODY_WIDE_READERS:
-            return mine
+        items = self.model._default_manager
         condition = Q(is_public=True, state__in=PUBLISHABLE)
+        if roles & BODY_WIDE_READERS:
+            condition |= ~_PRIVATE_DRAFT
+            if "staff" in roles:
+                # 代录入: the drafts staff entered for a proposer are the staff's to see; the
+                # drafts proposers wrote themselves are not.
+                condition |= _PRIVATE_DRAFT & Q(entered_by_staff=True)
         if profile.member_id:
-            condition |= Q(proposer_id=profile.member_id)
-            condition |= Q(cosigners__member_id=profile.member_id)
+            member = profile.member_id
+            confirmed = CoSigner.objects.filter(member_id=member, confirmed_at__isnull=False)
+            condition |= Q(proposer_id=member)
+            condition |= Q(pk__in=confirmed.values("item_id"))
+            condition |= Q(
+                pk__in=items.filter(proposer_id=member, merged_into__isnull=False).values(
+                    "merged_into_id"
+                )
+            )
+            condition |= Q(
+                pk__in=items.filter(
+                    pk__in=confirmed.values("item_id"), merged_into__isnull=False
+                ).values("merged_into_id")
+            )
         if profile.unit_id and roles & UNIT_ROLES:
-            condition |= Q(assignments__unit_id=profile.unit_id)
+            held = items.filter(
+                assignments__unit_id=profile.unit_id,
+                assignments__state__in=self.HELD_ASSIGNMENT_STATES,
+            )
+            condition |= Q(pk__in=held.values("pk"))
         if roles & {"evaluator"}:
             condition |= Q(state__in=PUBLISHABLE)
-        return mine.filter(pk__in=mine.filter(condition).values("pk"))
+        return self.filter(condition, body_id=profile.body_id)
 
 
 class Item(models.Model):

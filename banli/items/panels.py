@@ -84,23 +84,23 @@ def cosigners_polling(item: Item) -> bool:
 
 
 def item_actions(request, item: Item, roles: set[str]):
-    """The proposer's and the staff's actions, the co-signers' answers and the files."""
+    """The proposer's and the staff's actions and the co-signers' answers (the files are on
+    the item page itself, for every reader)."""
     if not roles & AUDIENCE:
         return None
     can_edit = any(t.action == "edit" for t in ITEM_WORKFLOW.available(item.state, roles, item))
-    return {
-        "template": "items/_actions_panel.html",
-        "order": 10,
-        "context": {
-            "item": item,
-            "actions": available_actions(request, item, roles),
-            "can_edit": can_edit,
-            "invitation": own_invitation(request, item) if "cosigner" in roles else None,
-            "show_cosigners": item.state in EDITABLE and bool(item.cosigners.all()),
-            "polling": cosigners_polling(item),
-            "attachments": item_attachments(item),
-        },
+    context = {
+        "item": item,
+        "actions": available_actions(request, item, roles),
+        "can_edit": can_edit,
+        "invitation": own_invitation(request, item) if "cosigner" in roles else None,
+        "show_cosigners": item.state in EDITABLE and bool(item.cosigners.all()),
+        "polling": cosigners_polling(item),
     }
+    shown = ("actions", "can_edit", "invitation", "show_cosigners")
+    if not any(context[key] for key in shown):
+        return None
+    return {"template": "items/_actions_panel.html", "order": 10, "context": context}
 
 
 panels.register(item_actions)

@@ -54,13 +54,24 @@ def _key_items(queryset):
     )
 
 
+# Who reads the key-item list: staff and auditors read the body's, a supervising leader the
+# items they supervise; only the staff mark items key, on the item page.
+KEY_LIST_READERS = frozenset({"staff", "auditor", "supervisor"})
+
+
 @login_required
 def key_items(request):
     """The body's key items, by year, with their leaders, state, units and deadlines."""
-    body = _body_for(request, "staff")
+    profile = current_membership(request.user)
+    roles = set(profile.roles) if profile is not None else set()
+    if profile is None or not roles & KEY_LIST_READERS:
+        raise PermissionDenied
+    body = profile.body
     mine = Item.objects.for_body(body)
+    if not roles & {"staff", "auditor"}:
+        mine = mine.filter(key_item__supervisor=request.user)
     years = (
-        KeyItem.objects.filter(item__body=body)
+        KeyItem.objects.filter(item__in=mine)
         .order_by("-year")
         .values_list("year", flat=True)
         .distinct()
@@ -69,7 +80,12 @@ def key_items(request):
     if form.chosen_year:
         mine = mine.filter(key_item__year=form.chosen_year)
     items = _key_items(mine).order_by("-key_item__year", F("next_due").asc(nulls_last=True), "id")
-    context = {"form": form, "page": page_of(request, items), "today": clock.today()}
+    context = {
+        "form": form,
+        "page": page_of(request, items),
+        "today": clock.today(),
+        "can_act": "staff" in roles,
+    }
     return render(request, "supervision/key_items.html", context)
 
 

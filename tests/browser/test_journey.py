@@ -286,11 +286,11 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
     expect(as_supervisor.locator("#count-closed")).to_have_text("1")
     screenshot(as_supervisor, "supervisor-mine")
 
-    # 11. A user of another body is refused the item.
+    # 11. A user of another body is not even told the item exists.
     stranger = visits.login(other_world.staff)
     response = stranger.goto(visits.url(item_url))
-    assert response is not None and response.status == 403
-    expect(stranger.locator(".error-card .error-code")).to_have_text("403")
+    assert response is not None and response.status == 404
+    expect(stranger.locator(".error-card .error-code")).to_have_text("404")
     expect(stranger.locator(".error-card")).not_to_contain_text(TITLE)
 
 

@@ -3,6 +3,7 @@ before confirming, the queue of disputed assignments, the extension requests, an
 deadline board that staff, supervising leaders and auditors watch."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from banli.bodies.access import current_membership
+from banli.bodies.models import Body
 from banli.core import clock
 from banli.core.models import HistoryEntry
 from banli.core.web import run
@@ -49,6 +51,41 @@ def _body_for(request, allowed: frozenset[str] = frozenset({STAFF})):
     if profile is None or not allowed & set(profile.roles):
         raise PermissionDenied
     return profile.body
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """Which rows of the office's lists (disputes, extensions, deadlines) a user reads, and
+    whether they act on them. Staff act; auditors read every row of the body; a supervising
+    leader reads the rows of the key items they supervise (the deadline board also the whole
+    body, on asking); neither acts (docs/domain.md)."""
+
+    body: Body
+    can_act: bool
+    # A supervising leader who is neither staff nor auditor.
+    leader_only: bool = False
+    supervised_by: object = None  # a user: only the key items this leader supervises
+
+    def items(self, prefix: str = "") -> Q:
+        """The condition on the items (reached through `prefix`) of the user's rows."""
+        condition = Q(**{f"{prefix}body": self.body})
+        if self.supervised_by is not None:
+            condition &= Q(**{f"{prefix}key_item__supervisor": self.supervised_by})
+        return condition
+
+
+def _list_scope(request, *, whole_body: bool = False) -> ListScope:
+    profile = current_membership(request.user)
+    roles = set(profile.roles) if profile is not None else set()
+    if profile is None or not roles & BOARD_ROLES:
+        raise PermissionDenied
+    leader_only = not roles & {STAFF, "auditor"}
+    return ListScope(
+        body=profile.body,
+        can_act=STAFF in roles,
+        leader_only=leader_only,
+        supervised_by=request.user if leader_only and not whole_body else None,
+    )
 
 
 def _staff_item(request, pk) -> tuple[Item, set[str]]:
@@ -156,14 +193,14 @@ def assign_preview(request, pk):
 # 退回/申请调整 --------------------------------------------------------------------------------
 
 
-def _disputed(body):
+def _disputed(scope: ListScope):
     entries = HistoryEntry.objects.filter(
         target_type=ContentType.objects.get_for_model(Assignment),
         target_id=OuterRef("pk"),
         action="assignment.dispute",
     ).order_by("-at", "-id")
     return (
-        Assignment.objects.filter(item__body=body, state=AssignmentState.DISPUTED)
+        Assignment.objects.filter(scope.items("item__"), state=AssignmentState.DISPUTED)
         .select_related("item", "item__proposer", "unit")
         .annotate(
             dispute_reason=Subquery(entries.values("reason")[:1]),
@@ -173,27 +210,27 @@ def _disputed(body):
     )
 
 
-def _disputes_page(request, body, *, failed: tuple[int, str, Form] | None = None):
-    page = paged(request, _disputed(body))
+def _disputes_page(request, scope: ListScope, *, failed: tuple[int, str, Form] | None = None):
+    body = scope.body
+    page = paged(request, _disputed(scope))
     rows = []
     for assignment in page.object_list:
         auto_id = f"id_%s_{assignment.pk}"
-        row = {
-            "assignment": assignment,
-            "reassign": ReassignForm(body=body, disputing=assignment.unit, auto_id=auto_id),
-            "dismiss": DismissForm(auto_id=auto_id),
-            "open": False,
-        }
+        row = {"assignment": assignment, "open": False}
+        if scope.can_act:
+            row["reassign"] = ReassignForm(body=body, disputing=assignment.unit, auto_id=auto_id)
+            row["dismiss"] = DismissForm(auto_id=auto_id)
         if failed and failed[0] == assignment.pk:
             row[failed[1]], row["open"] = failed[2], failed[1]
         rows.append(row)
-    return render(request, "handling/staff_disputes.html", {"page": page, "rows": rows})
+    context = {"page": page, "rows": rows, "can_act": scope.can_act}
+    return render(request, "handling/staff_disputes.html", context)
 
 
 @login_required
 def disputes(request):
     """The units' disputed assignments, oldest first, with the unit's reason."""
-    return _disputes_page(request, _body_for(request))
+    return _disputes_page(request, _list_scope(request))
 
 
 def _disputed_assignment(request, pk):
@@ -210,7 +247,9 @@ def reassign(request, pk):
         request.POST, body=body, disputing=assignment.unit, auto_id=f"id_%s_{assignment.pk}"
     )
     if not form.is_valid():
-        return _disputes_page(request, body, failed=(assignment.pk, "reassign", form))
+        return _disputes_page(
+            request, _list_scope(request), failed=(assignment.pk, "reassign", form)
+        )
     to_unit = form.cleaned_data["to_unit"]
     run(
         request,
@@ -231,7 +270,9 @@ def dismiss(request, pk):
     body, assignment = _disputed_assignment(request, pk)
     form = DismissForm(request.POST, auto_id=f"id_%s_{assignment.pk}")
     if not form.is_valid():
-        return _disputes_page(request, body, failed=(assignment.pk, "dismiss", form))
+        return _disputes_page(
+            request, _list_scope(request), failed=(assignment.pk, "dismiss", form)
+        )
     run(
         request,
         services.dismiss_dispute,
@@ -247,27 +288,29 @@ def dismiss(request, pk):
 # 延期 ---------------------------------------------------------------------------------------
 
 
-def _extensions_page(request, body, *, failed: tuple[int, ExtensionDecisionForm] | None = None):
-    of_body = Extension.objects.filter(assignment__item__body=body).select_related(
+def _extensions_page(
+    request, scope: ListScope, *, failed: tuple[int, ExtensionDecisionForm] | None = None
+):
+    of_body = Extension.objects.filter(scope.items("assignment__item__")).select_related(
         "assignment", "assignment__item", "assignment__unit", "requested_by", "decided_by"
     )
     page = paged(request, of_body.filter(state=DecisionState.PENDING).order_by("requested_at"))
     rows = []
     for extension in page.object_list:
-        form = ExtensionDecisionForm(auto_id=f"id_%s_{extension.pk}")
+        form = ExtensionDecisionForm(auto_id=f"id_%s_{extension.pk}") if scope.can_act else None
         if failed and failed[0] == extension.pk:
             form = failed[1]
         extra = (extension.requested_due_on - extension.assignment.due_on).days
         rows.append({"extension": extension, "form": form, "extra_days": extra})
     decided = of_body.exclude(state=DecisionState.PENDING).order_by("-decided_at")[:10]
-    context = {"page": page, "rows": rows, "decided": decided}
+    context = {"page": page, "rows": rows, "decided": decided, "can_act": scope.can_act}
     return render(request, "handling/staff_extensions.html", context)
 
 
 @login_required
 def extensions(request):
     """Extension requests waiting for a decision, the oldest first."""
-    return _extensions_page(request, _body_for(request))
+    return _extensions_page(request, _list_scope(request))
 
 
 @require_POST
@@ -282,7 +325,7 @@ def decide_extension(request, pk):
     )
     form = ExtensionDecisionForm(request.POST, auto_id=f"id_%s_{extension.pk}")
     if not form.is_valid():
-        return _extensions_page(request, body, failed=(extension.pk, form))
+        return _extensions_page(request, _list_scope(request), failed=(extension.pk, form))
     assignment = extension.assignment
     if form.approve:
         success = _("Approved: %(unit)s now replies by %(date)s; the proposers were told.") % {
@@ -309,22 +352,25 @@ def decide_extension(request, pk):
 # 督办看板 -----------------------------------------------------------------------------------
 
 
-def _open_lead_assignments(body):
+def _open_lead_assignments(scope: ListScope):
     return Assignment.objects.filter(
-        item__body=body, role=AssignmentRole.LEAD, state__in=OPEN_STATES
+        scope.items("item__"), role=AssignmentRole.LEAD, state__in=OPEN_STATES
     )
 
 
 @login_required
 def board(request):
     """Counts, then the overdue lead assignments (most overdue first) and those due soon."""
-    body = _body_for(request, BOARD_ROLES)
+    # A supervising leader sees their key items first; `?scope=body` the whole body.
+    whole_body = request.GET.get("scope") == "body"
+    scope = _list_scope(request, whole_body=whole_body)
+    body = scope.body
     today = clock.today()
     week, month = (today + dt.timedelta(days=d) for d in SOON_DAYS)
     form = BoardFilterForm(request.GET or None, body=body)
     unit = form.chosen_unit
-    leads = _open_lead_assignments(body)
-    replied = Item.objects.for_body(body).in_states(ItemState.REPLIED)
+    leads = _open_lead_assignments(scope)
+    replied = Item.objects.filter(scope.items()).in_states(ItemState.REPLIED)
     if unit is not None:
         leads = leads.filter(unit=unit)
         replied = replied.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit=unit)))
@@ -353,7 +399,9 @@ def board(request):
         "overdue": paged(request, overdue, "overdue_page", 20),
         "soon": paged(request, soon, "soon_page", 20),
         "passed": paged(request, passed, "passed_page", 20),
-        "is_staff": STAFF in current_membership(request.user).roles,
+        "is_staff": scope.can_act,
+        "leader_view": scope.leader_only,
+        "whole_body": whole_body,
         "soon_days": SOON_DAYS,
     }
     return render(request, "handling/staff_board.html", context)

@@ -29,6 +29,7 @@ from banli.core.uploads import attach
 from banli.core.web import page_of
 
 from .. import services
+from ..access import HELD_STATES
 from ..forms_unit import ACTION_FORMS, LISTED_STATES, ReplyForm, UnitItemsFilter, class_label
 from ..models import (
     Assignment,
@@ -97,18 +98,20 @@ def unit_profile(request, audience: frozenset[str] | None = None) -> Membership:
 
 
 def unit_assignments(profile: Membership):
-    return Assignment.objects.filter(unit_id=profile.unit_id, item__body_id=profile.body_id)
+    """The assignments the user's unit holds in the user's body (not those reassigned away)."""
+    return Assignment.objects.filter(
+        unit_id=profile.unit_id, item__body_id=profile.body_id, state__in=HELD_STATES
+    )
 
 
 def unit_assignment(request, pk) -> Assignment:
-    """The user's unit's assignment: 404 when there is none, 403 when it is another unit's."""
+    """The user's unit's assignment, or 404: another unit's or another body's assignment
+    answers like one that does not exist (docs/architecture.md, the 404 policy)."""
     profile = unit_profile(request)
     mine = unit_assignments(profile).select_related("item__body", "unit", "handler")
     try:
-        return mine.get(pk=pk)
-    except Assignment.DoesNotExist:
-        if Assignment.objects.filter(pk=pk).exists():
-            raise PermissionDenied from None
+        return mine.get(pk=int(pk))
+    except (Assignment.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
 
 

@@ -84,7 +84,8 @@ def item_action(request, pk, action):
     """Take one workflow action; a refusal is shown as a message, or next to the field."""
     if action not in ACTIONS:
         raise Http404
-    item = readable_item(request, pk)
+    # An invitee answers from the invitation, before reading the case file.
+    item = readable_item(request, pk, invited=action in {"confirm_cosign", "decline_cosign"})
     transition = ITEM_WORKFLOW[action]
     # Roles the row names, less those its guards refuse on this item (staff on a deputy's
     # own draft); the state is the service's to judge, with a message.

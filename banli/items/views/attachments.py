@@ -2,7 +2,6 @@
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
@@ -10,24 +9,26 @@ from banli.core.models import Attachment
 from banli.core.uploads import may_download
 
 from ..models import Item
-from ..permissions import can_read
+from .access import item_pk
 
 
 @require_GET
 @login_required
 def download(request, pk):
     """The stored file, as an attachment under its original name (never rendered inline:
-    an uploaded file must not run as a page of this site)."""
-    attachment = Attachment.objects.filter(
-        pk=pk, root_type=ContentType.objects.get_for_model(Item)
-    ).first()
-    if attachment is None:
+    an uploaded file must not run as a page of this site). A file the user may not have
+    answers 404, like one that does not exist (a draft reply's file included)."""
+    attachment = (
+        Attachment.objects.filter(
+            pk=item_pk(pk),
+            root_type=ContentType.objects.get_for_model(Item),
+            root_id__in=Item.objects.visible_to(request.user).values("pk"),
+        )
+        .select_related("target_type")
+        .first()
+    )
+    if attachment is None or not may_download(request.user, attachment):
         raise Http404
-    item = Item.objects.filter(pk=attachment.root_id).first()
-    if item is None:
-        raise Http404
-    if not can_read(request.user, item) or not may_download(request.user, attachment):
-        raise PermissionDenied
     try:
         handle = attachment.file.open("rb")
     except OSError as missing:

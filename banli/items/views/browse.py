@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import render
 
 from banli.core import clock, panels
@@ -11,8 +12,12 @@ from banli.core.web import page_of
 from .. import lists
 from ..filters import ItemFilterForm, state_counts
 from ..models import CoSigner, Item
+from ..panels import available_actions, item_attachments
 from ..permissions import item_roles
-from .access import body_of, readable_item
+from .access import body_of, open_invitation, readable_item
+
+# What an invitee may do on the invitation page (and nothing else on the item).
+INVITATION_ACTIONS = ("confirm_cosign", "decline_cosign")
 
 
 def _list_queryset(queryset):
@@ -48,14 +53,18 @@ def item_list(request):
 
 @login_required
 def item_detail(request, pk):
-    """The case file: the item, its proposers, every panel the user may act in, its timeline."""
-    item = readable_item(
-        request,
-        pk,
-        queryset=Item.objects.prefetch_related(
-            Prefetch("cosigners", queryset=CoSigner.objects.select_related("member"))
-        ),
-    )
+    """The case file: the item, its proposers, its files, every panel the user may act in,
+    its timeline. An invitee who has not confirmed co-signing reads only the invitation."""
+    try:
+        item = readable_item(
+            request,
+            pk,
+            queryset=Item.objects.prefetch_related(
+                Prefetch("cosigners", queryset=CoSigner.objects.select_related("member"))
+            ),
+        )
+    except Http404:
+        return invitation(request, open_invitation(request, pk))
     roles = item_roles(request.user, item)
     timeline = HistoryEntry.objects.for_root(item).select_related("actor")
     context = {
@@ -63,6 +72,28 @@ def item_detail(request, pk):
         "roles": roles,
         "timeline": timeline,
         "panels": panels.panels_for(request, item, roles),
-        "merged_items": item.merged_items.all(),
+        "merged_items": item.merged_items.select_related("proposer"),
+        # Linked only where the reader may open them (a unit reads the lead item only).
+        "readable_merged": set(
+            Item.objects.visible_to(request.user)
+            .filter(merged_into=item)
+            .values_list("pk", flat=True)
+        ),
+        "attachments": item_attachments(item),
     }
     return render(request, "items/detail.html", context)
+
+
+def invitation(request, invited: CoSigner):
+    """附议邀请: what the lead proposer asks the invitee to co-sign, and the answers. Not the
+    case file: no files, no timeline, no other panel, until the invitee confirms."""
+    item = invited.item
+    roles = item_roles(request.user, item)
+    context = {
+        "item": item,
+        "invitation": invited,
+        "actions": [
+            a for a in available_actions(request, item, roles) if a["action"] in INVITATION_ACTIONS
+        ],
+    }
+    return render(request, "items/invitation.html", context)
