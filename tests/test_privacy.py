@@ -98,7 +98,7 @@ def test_a_draft_withdrawn_before_submission_stays_private(world):
 
 
 def test_a_draft_staff_entered_for_a_deputy_is_read_by_the_staff_and_the_deputy(world):
-    entered = world.draft(by=world.staff, proposer=world.member)
+    entered = world.draft(by=world.staff, proposer=world.member, source_note="纸质原件")
     assert entered in visible(world.staff)
     assert entered in visible(world.deputy)
     assert entered not in visible(world.auditor) | visible(world.supervisor)
