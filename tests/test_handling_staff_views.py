@@ -560,8 +560,12 @@ def test_unsatisfied_first_reply_starts_rehandling_and_the_second_is_final(clien
     assert (item.state, item.reply_round) == ("rehandling", 2)
     assignment = world.lead_assignment(item)
     assert (assignment.state, assignment.due_on) == ("rehandling", dt.date(2026, 4, 10))
-    # While the units work again, there is nothing to evaluate.
-    assert client.get(url).status_code == 409
+    # While the units work again, there is nothing to evaluate: the page shows the
+    # evaluation given, without a form.
+    with on(dt.date(2026, 3, 11)):
+        page = client.get(url)
+    assert page.status_code == 200 and "Send the evaluation" not in page.content.decode()
+    assert "Your evaluation" in page.content.decode()
 
     with on(dt.date(2026, 4, 1)):
         handling.draft_reply(
@@ -583,7 +587,8 @@ def test_a_cosigners_evaluation_is_kept_but_does_not_count(client, world):
         item = _replied_with_cosigner(world)
     client.force_login(world.cosigner)
     url = reverse("handling:evaluate", args=[item.pk])
-    page = client.get(url)
+    with on(DAY + dt.timedelta(days=1)):
+        page = client.get(url)
     assert "As a co-signer you may add your evaluation" in page.content.decode()
     with on(DAY + dt.timedelta(days=2)):
         response = client.post(url, {"attitude": "satisfied", "result": "unsatisfied"})
@@ -591,10 +596,13 @@ def test_a_cosigners_evaluation_is_kept_but_does_not_count(client, world):
     assert fresh(item).state == "replied"
     evaluation = Evaluation.objects.get(item=item)
     assert (evaluation.member, evaluation.counts) == (world.cosigner_member, False)
-    # Once is enough: the page shows the evaluation instead of the form.
-    page = client.get(url)
-    assert "Send the evaluation" not in page.content.decode()
-    client.post(url, {"attitude": "satisfied", "result": "satisfied"})
+    # Once is enough: the page shows the evaluation instead of the form, and a second
+    # POST is told so.
+    with on(DAY + dt.timedelta(days=2)):
+        page = client.get(url)
+        assert "Send the evaluation" not in page.content.decode()
+        again = client.post(url, {"attitude": "satisfied", "result": "satisfied"})
+    assert "You have already evaluated this reply." in messages_of(again)
     assert Evaluation.objects.filter(item=item).count() == 1
 
 
@@ -621,7 +629,8 @@ def test_evaluation_input_errors_are_on_the_form(client, world):
     client.force_login(world.deputy)
     url = reverse("handling:evaluate", args=[item.pk])
     for data in ({}, {"attitude": "great", "result": "satisfied"}, {"attitude": "satisfied"}):
-        response = client.post(url, data)
+        with on(DAY + dt.timedelta(days=1)):
+            response = client.post(url, data)
         assert response.status_code == 200
         assert 'class="errorlist"' in response.content.decode()
     assert fresh(item).state == "replied"
