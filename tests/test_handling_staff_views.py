@@ -766,3 +766,67 @@ def test_reply_attachments_are_listed_with_their_download_link(client, world, se
         body = client.get(url).content.decode()
         assert "答复函.pdf" in body
         assert reverse("items:attachment", args=[attachment.pk]) in body
+
+
+def test_with_several_lead_units_the_form_asks_per_unit(client, world):
+    with on(DAY):
+        item = world.assigned(lead=world.units[:2])
+        for unit in world.units[:2]:
+            a = world.lead_assignment(item, unit)
+            handling.accept_assignment(a, by=world.coord[unit.pk])
+            handling.save_reply_draft(a, by=world.handler[unit.pk], text="答复", result_class="A")
+            handling.sign_reply(a, by=world.leader[unit.pk])
+    one, two = (world.lead_assignment(item, unit) for unit in world.units[:2])
+    client.force_login(world.deputy)
+    url = reverse("handling:evaluate", args=[item.pk])
+    with on(DAY + dt.timedelta(days=3)):
+        page = client.get(url).content.decode()
+        assert f'name="result_{one.pk}"' in page and f'name="result_{two.pk}"' in page
+        assert 'name="result"' not in page
+        response = client.post(
+            url,
+            {
+                f"attitude_{one.pk}": "satisfied",
+                f"result_{one.pk}": "satisfied",
+                f"attitude_{two.pk}": "satisfied",
+                f"result_{two.pk}": "unsatisfied",
+                "comment": "交通局未解决",
+            },
+        )
+    assert response.status_code == 302
+    assert (fresh(one).state, fresh(two).state) == ("replied", "rehandling")
+    assert Evaluation.objects.filter(item=item).count() == 2
+
+
+def test_a_merged_items_proposer_evaluates_from_their_own_item(client, world):
+    other, _member = make_proposer(world.body, "赵代表")
+    with on(DAY):
+        merged = items.create_draft(
+            by=other, session=world.session, kind="suggestion", title="停车难", text="同上"
+        )
+        items.submit(merged, by=other)
+        items.receive(merged, by=world.staff)
+        lead = world.draft()
+        items.submit(lead, by=world.deputy)
+        items.receive(lead, by=world.staff)
+        items.merge(merged, by=world.staff, into=lead, reason="并案")
+        items.accept(lead, by=world.staff)
+        handling.assign(lead, by=world.staff, lead_units=[world.units[0]])
+        a = world.lead_assignment(lead)
+        handling.accept_assignment(a, by=world.coord[a.unit_id])
+        handling.save_reply_draft(
+            a, by=world.handler[a.unit_id], text="已增设泊位。", result_class="A"
+        )
+        handling.sign_reply(a, by=world.leader[a.unit_id])
+    client.force_login(other)
+    url = reverse("handling:evaluate", args=[merged.pk])
+    with on(DAY + dt.timedelta(days=3)):
+        detail = client.get(reverse("items:detail", args=[merged.pk])).content.decode()
+        assert "已增设泊位。" in detail and url in detail
+        page = client.get(url).content.decode()
+        assert "已增设泊位。" in page and "Your item was merged into" in page
+        response = client.post(url, {"attitude": "satisfied", "result": "satisfied"})
+    assert "Your evaluation was recorded with your item." in messages_of(response)
+    evaluation = Evaluation.objects.get(item=merged)
+    assert (evaluation.reply.assignment, evaluation.counts) == (a, True)
+    assert fresh(lead).state == "replied"
