@@ -830,3 +830,23 @@ def test_a_merged_items_proposer_evaluates_from_their_own_item(client, world):
     evaluation = Evaluation.objects.get(item=merged)
     assert (evaluation.reply.assignment, evaluation.counts) == (a, True)
     assert fresh(lead).state == "replied"
+
+
+def test_a_request_from_a_unit_that_has_replied_can_only_be_refused(client, world):
+    with on(DAY):
+        item = world.assigned()
+        a = world.lead_assignment(item)
+        handling.accept_assignment(a, by=world.coord[a.unit_id])
+        asked = handling.request_extension(
+            a, by=world.coord[a.unit_id], until=dt.date(2026, 7, 1), reason="协调"
+        )
+        handling.save_reply_draft(a, by=world.handler[a.unit_id], text="答复", result_class="A")
+        handling.sign_reply(a, by=world.leader[a.unit_id])
+    client.force_login(world.staff)
+    with on(DAY + dt.timedelta(days=1)):
+        page = client.get(reverse("handling:extensions")).content.decode()
+        assert "can only be refused" in page and 'value="approve"' not in page
+        url = reverse("handling:decide_extension", args=[asked.pk])
+        response = client.post(url, {"decision": "approve"})
+    assert any("can only be refused" in m for m in messages_of(response))
+    assert Assignment.objects.get(pk=a.pk).due_on == dt.date(2026, 6, 2)
