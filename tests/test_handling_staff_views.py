@@ -564,8 +564,12 @@ def test_unsatisfied_first_reply_starts_rehandling_and_the_second_is_final(clien
     assert (item.state, item.reply_round) == ("rehandling", 2)
     assignment = world.lead_assignment(item)
     assert (assignment.state, assignment.due_on) == ("rehandling", dt.date(2026, 4, 10))
-    # While the units work again, there is nothing to evaluate.
-    assert client.get(url).status_code == 409
+    # While the units work again, there is nothing to evaluate: the page shows the
+    # evaluation given, without a form.
+    with on(dt.date(2026, 3, 11)):
+        page = client.get(url)
+    assert page.status_code == 200 and "Send the evaluation" not in page.content.decode()
+    assert "Your evaluation" in page.content.decode()
 
     with on(dt.date(2026, 4, 1)):
         handling.draft_reply(
@@ -587,7 +591,8 @@ def test_a_cosigners_evaluation_is_kept_but_does_not_count(client, world):
         item = _replied_with_cosigner(world)
     client.force_login(world.cosigner)
     url = reverse("handling:evaluate", args=[item.pk])
-    page = client.get(url)
+    with on(DAY + dt.timedelta(days=1)):
+        page = client.get(url)
     assert "As a co-signer you may add your evaluation" in page.content.decode()
     with on(DAY + dt.timedelta(days=2)):
         response = client.post(url, {"attitude": "satisfied", "result": "unsatisfied"})
@@ -595,10 +600,13 @@ def test_a_cosigners_evaluation_is_kept_but_does_not_count(client, world):
     assert fresh(item).state == "replied"
     evaluation = Evaluation.objects.get(item=item)
     assert (evaluation.member, evaluation.counts) == (world.cosigner_member, False)
-    # Once is enough: the page shows the evaluation instead of the form.
-    page = client.get(url)
-    assert "Send the evaluation" not in page.content.decode()
-    client.post(url, {"attitude": "satisfied", "result": "satisfied"})
+    # Once is enough: the page shows the evaluation instead of the form, and a second
+    # POST is told so.
+    with on(DAY + dt.timedelta(days=2)):
+        page = client.get(url)
+        assert "Send the evaluation" not in page.content.decode()
+        again = client.post(url, {"attitude": "satisfied", "result": "satisfied"})
+    assert "You have already evaluated this reply." in messages_of(again)
     assert Evaluation.objects.filter(item=item).count() == 1
 
 
@@ -628,7 +636,8 @@ def test_evaluation_input_errors_are_on_the_form(client, world):
     client.force_login(world.deputy)
     url = reverse("handling:evaluate", args=[item.pk])
     for data in ({}, {"attitude": "great", "result": "satisfied"}, {"attitude": "satisfied"}):
-        response = client.post(url, data)
+        with on(DAY + dt.timedelta(days=1)):
+            response = client.post(url, data)
         assert response.status_code == 200
         assert 'class="errorlist"' in response.content.decode()
     assert fresh(item).state == "replied"
@@ -764,3 +773,87 @@ def test_reply_attachments_are_listed_with_their_download_link(client, world, se
         body = client.get(url).content.decode()
         assert "答复函.pdf" in body
         assert reverse("items:attachment", args=[attachment.pk]) in body
+
+
+def test_with_several_lead_units_the_form_asks_per_unit(client, world):
+    with on(DAY):
+        item = world.assigned(lead=world.units[:2])
+        for unit in world.units[:2]:
+            a = world.lead_assignment(item, unit)
+            handling.accept_assignment(a, by=world.coord[unit.pk])
+            handling.save_reply_draft(a, by=world.handler[unit.pk], text="答复", result_class="A")
+            handling.sign_reply(a, by=world.leader[unit.pk])
+    one, two = (world.lead_assignment(item, unit) for unit in world.units[:2])
+    client.force_login(world.deputy)
+    url = reverse("handling:evaluate", args=[item.pk])
+    with on(DAY + dt.timedelta(days=3)):
+        page = client.get(url).content.decode()
+        assert f'name="result_{one.pk}"' in page and f'name="result_{two.pk}"' in page
+        assert 'name="result"' not in page
+        response = client.post(
+            url,
+            {
+                f"attitude_{one.pk}": "satisfied",
+                f"result_{one.pk}": "satisfied",
+                f"attitude_{two.pk}": "satisfied",
+                f"result_{two.pk}": "unsatisfied",
+                "comment": "交通局未解决",
+            },
+        )
+    assert response.status_code == 302
+    assert (fresh(one).state, fresh(two).state) == ("replied", "rehandling")
+    assert Evaluation.objects.filter(item=item).count() == 2
+
+
+def test_a_merged_items_proposer_evaluates_from_their_own_item(client, world):
+    other, _member = make_proposer(world.body, "赵代表")
+    with on(DAY):
+        merged = items.create_draft(
+            by=other, session=world.session, kind="suggestion", title="停车难", text="同上"
+        )
+        items.submit(merged, by=other)
+        items.receive(merged, by=world.staff)
+        lead = world.draft()
+        items.submit(lead, by=world.deputy)
+        items.receive(lead, by=world.staff)
+        items.merge(merged, by=world.staff, into=lead, reason="并案")
+        items.accept(lead, by=world.staff)
+        handling.assign(lead, by=world.staff, lead_units=[world.units[0]])
+        a = world.lead_assignment(lead)
+        handling.accept_assignment(a, by=world.coord[a.unit_id])
+        handling.save_reply_draft(
+            a, by=world.handler[a.unit_id], text="已增设泊位。", result_class="A"
+        )
+        handling.sign_reply(a, by=world.leader[a.unit_id])
+    client.force_login(other)
+    url = reverse("handling:evaluate", args=[merged.pk])
+    with on(DAY + dt.timedelta(days=3)):
+        detail = client.get(reverse("items:detail", args=[merged.pk])).content.decode()
+        assert "已增设泊位。" in detail and url in detail
+        page = client.get(url).content.decode()
+        assert "已增设泊位。" in page and "Your item was merged into" in page
+        response = client.post(url, {"attitude": "satisfied", "result": "satisfied"})
+    assert "Your evaluation was recorded with your item." in messages_of(response)
+    evaluation = Evaluation.objects.get(item=merged)
+    assert (evaluation.reply.assignment, evaluation.counts) == (a, True)
+    assert fresh(lead).state == "replied"
+
+
+def test_a_request_from_a_unit_that_has_replied_can_only_be_refused(client, world):
+    with on(DAY):
+        item = world.assigned()
+        a = world.lead_assignment(item)
+        handling.accept_assignment(a, by=world.coord[a.unit_id])
+        asked = handling.request_extension(
+            a, by=world.coord[a.unit_id], until=dt.date(2026, 7, 1), reason="协调"
+        )
+        handling.save_reply_draft(a, by=world.handler[a.unit_id], text="答复", result_class="A")
+        handling.sign_reply(a, by=world.leader[a.unit_id])
+    client.force_login(world.staff)
+    with on(DAY + dt.timedelta(days=1)):
+        page = client.get(reverse("handling:extensions")).content.decode()
+        assert "can only be refused" in page and 'value="approve"' not in page
+        url = reverse("handling:decide_extension", args=[asked.pk])
+        response = client.post(url, {"decision": "approve"})
+    assert any("can only be refused" in m for m in messages_of(response))
+    assert Assignment.objects.get(pk=a.pk).due_on == dt.date(2026, 6, 2)

@@ -523,3 +523,33 @@ def test_the_signing_queue_holds_only_my_units_drafts(client, world):
     act(client, world.lead_assignment(item, world.units[1]), "sign_reply")
     item.refresh_from_db()
     assert item.state == "in_handling"  # the other lead unit has not replied yet
+
+
+def test_the_inbox_marks_a_dispute_date_counted_without_the_official_calendar(client, world):
+    """2027 is not yet in the package: the date is counted Monday to Friday, and says so."""
+    with on(dt.date(2027, 3, 1)):
+        estimated = world.assigned(title="二〇二七年的建议")
+        lead = world.lead_assignment(estimated)
+        client.force_login(world.coord[lead.unit_id])
+        page = client.get(reverse("handling:inbox")).content.decode()
+        panel = client.get(reverse("items:detail", args=[estimated.pk])).content.decode()
+    assert lead.dispute_due_estimated is True
+    marker = "(estimated: official calendar for 2027 not yet published)"
+    assert "2027-03-08" in page and marker in page
+    assert marker in panel
+
+
+def test_the_reply_editor_saves_the_letter_and_its_files_in_one_call(client, world, accepted):
+    client.force_login(world.handler[accepted.unit_id])
+    letter = SimpleUploadedFile(
+        "答复函.pdf", b"%PDF-1.4\n% letter\n", content_type="application/pdf"
+    )
+    response = client.post(
+        reply_url(accepted),
+        {"result_class": "A", "text": "经研究，已解决。", "attachments": [letter]},
+    )
+    assert response.status_code == 302
+    reply = Reply.objects.get(assignment=accepted)
+    assert [a.name for a in Attachment.objects.all()] == ["答复函.pdf"]
+    drafted = HistoryEntry.objects.for_target(accepted).get(action="assignment.draft_reply")
+    assert drafted.data["files"] == ["答复函.pdf"] and reply.text == "经研究，已解决。"

@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .calendar import calendar_changed
+from .calendar import complete_calendar_year, remove_calendar_day, set_calendar_day
+from .errors import DomainError
 from .models import CalendarDay, HistoryEntry
 
 
@@ -41,29 +43,47 @@ class HistoryEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
-    """The official calendar as published each autumn; open deadlines follow each change."""
+    """The official calendar as published each autumn. Every change goes through the
+    calendar services, so the open deadlines follow it and the change is in the history."""
 
     list_display = ["date", "is_working_day", "name"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
+    actions = ["complete_years"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The date is the row's identity: a different date is a new entry.
+        return ["date"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            self._recompute(request)
+        entry = set_calendar_day(
+            obj.date, is_working_day=obj.is_working_day, name=obj.name, by=request.user
+        )
+        obj.pk = entry.day.pk
+        self._moved(request, entry.moved)
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
-            super().delete_model(request, obj)
-            self._recompute(request)
+        self._moved(request, remove_calendar_day(obj.date, by=request.user).moved)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
-            super().delete_queryset(request, queryset)
-            self._recompute(request)
+            moved = sum(
+                remove_calendar_day(day, by=request.user).moved
+                for day in queryset.values_list("date", flat=True)
+            )
+        self._moved(request, moved)
 
-    def _recompute(self, request):
-        moved = calendar_changed(by=request.user)
+    @admin.action(description=_("Enter the rest of these years as ordinary days"))
+    def complete_years(self, request, queryset):
+        moved = 0
+        for year in sorted({day.year for day in queryset.values_list("date", flat=True)}):
+            try:
+                moved += complete_calendar_year(year, by=request.user).moved
+            except DomainError as refused:
+                self.message_user(request, str(refused), level=messages.WARNING)
+        self._moved(request, moved)
+
+    def _moved(self, request, moved: int) -> None:
         if moved:
             self.message_user(
                 request,

@@ -168,7 +168,9 @@ class BoardFilterForm(forms.Form):
 
 
 class EvaluationForm(forms.Form):
-    """评价: the contact and attitude, and the result, each 满意 / 基本满意 / 不满意."""
+    """评价: the contact and attitude, and the result, each 满意 / 基本满意 / 不满意. With
+    several lead units (分办) the proposer rates each unit's reply (`replies`), so only the
+    unit they are not satisfied with handles the item again."""
 
     attitude = forms.ChoiceField(
         label=_("Contact and attitude of the unit"),
@@ -184,3 +186,49 @@ class EvaluationForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+    def __init__(self, data=None, *, replies=()):
+        super().__init__(data)
+        self.by_unit = len(replies) > 1
+        self.unit_rows: list[dict] = []
+        if not self.by_unit:
+            return
+        del self.fields["attitude"], self.fields["result"]
+        for reply in replies:
+            key = reply.assignment_id
+            self.fields[f"attitude_{key}"] = forms.ChoiceField(
+                label=_("Contact and attitude of the unit"),
+                choices=Rating.choices,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"result_{key}"] = forms.ChoiceField(
+                label=_("Result of the handling"), choices=Rating.choices, widget=forms.RadioSelect
+            )
+            self.unit_rows.append(
+                {
+                    "unit": reply.assignment.unit,
+                    "attitude": self[f"attitude_{key}"],
+                    "result": self[f"result_{key}"],
+                }
+            )
+
+    @property
+    def rating_fields(self):
+        """The radio groups in page order (the comment comes last, apart)."""
+        return [self[name] for name in self.fields if name != "comment"]
+
+    def evaluate_kwargs(self) -> dict:
+        """The arguments of services.evaluate."""
+        data = self.cleaned_data
+        if not self.by_unit:
+            return {
+                "attitude": data["attitude"],
+                "result": data["result"],
+                "comment": data["comment"],
+            }
+        parts = {
+            int(name.removeprefix("result_")): (data[f"attitude_{name[7:]}"], data[name])
+            for name in self.fields
+            if name.startswith("result_")
+        }
+        return {"parts": parts, "comment": data["comment"]}

@@ -206,7 +206,7 @@ class ReplyForm(AssignmentForm):
         return data
 
     def draft_kwargs(self) -> dict:
-        """The arguments of services.draft_reply."""
+        """The arguments of services.save_reply_draft, the uploaded files included."""
         data = self.cleaned_data
         return {
             "text": data["text"],
@@ -215,6 +215,7 @@ class ReplyForm(AssignmentForm):
             "is_public": data.get("is_public", False),
             "contact_name": data.get("contact_name", ""),
             "contact_phone": data.get("contact_phone", ""),
+            "files": data.get("attachments") or [],
         }
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from banli.bodies.models import Member, Unit
+from banli.core.actors import ActorKind
 from banli.items.models import Item
 
 from .workflow import AssignmentState
@@ -37,6 +38,23 @@ class Assignment(models.Model):
     assigned_on = models.DateField(_("assigned"))
     due_on = models.DateField(_("due"))
     dispute_due_on = models.DateField(_("dispute by"))
+    # The body's rules in force when the assignment was made (docs/domain.md §5.5): the
+    # deadlines are computed from these, so a later change of the rules moves none of them.
+    due_months = models.PositiveSmallIntegerField(
+        _("months to reply"), help_text=_("As the body's rules were at the assignment.")
+    )
+    max_months = models.PositiveSmallIntegerField(
+        _("latest reply with an extension (months)"),
+        help_text=_("As the body's rules were at the assignment."),
+    )
+    dispute_working_days = models.PositiveSmallIntegerField(
+        _("working days to dispute"), help_text=_("As the body's rules were at the assignment.")
+    )
+    dispute_due_estimated = models.BooleanField(
+        _("dispute date estimated"),
+        default=False,
+        help_text=_("Counted Monday to Friday over days the official calendar does not know yet."),
+    )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("handler"),
@@ -218,6 +236,12 @@ class Reply(models.Model):
     )
     signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
     replied_on = models.DateField(_("reply date"), null=True, blank=True)
+    # Kept when the reply is signed, and never changed afterwards (docs/domain.md §5.7): the
+    # due date then in force, and whether the reply met it. 按期答复率 is counted from these.
+    due_on = models.DateField(_("due when signed"), null=True, blank=True)
+    on_time = models.BooleanField(_("on time"), null=True, blank=True)
+    # The proposers' evaluation window of this reply's round (docs/domain.md §7.2).
+    evaluation_due_on = models.DateField(_("evaluation due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reply")
@@ -244,12 +268,24 @@ class Rating(models.TextChoices):
 class Evaluation(models.Model):
     """A proposer's evaluation of the handling (评价): the contact and attitude, and the result.
 
-    On a joint item the lead proposer's evaluation counts in the figures (`counts`)."""
+    On a joint item the lead proposer's evaluation counts in the figures (`counts`). `reply`
+    is the lead unit's reply it rates: with several lead units (分办) the proposer may rate
+    each, one row per reply, so satisfaction by unit is counted from rows; empty when one
+    evaluation covered the whole item. On an item merged into another (并案) the row belongs
+    to the merged item and rates the lead item's reply (分别答复)."""
 
     item = models.ForeignKey(
         Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="evaluations"
     )
     round = models.PositiveSmallIntegerField(_("round"))
+    reply = models.ForeignKey(
+        "Reply",
+        verbose_name=_("reply rated"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+    )
     member = models.ForeignKey(Member, verbose_name=_("evaluated by"), on_delete=models.PROTECT)
     attitude = models.CharField(_("contact and attitude"), max_length=20, choices=Rating.choices)
     result = models.CharField(_("result"), max_length=20, choices=Rating.choices)
@@ -263,16 +299,30 @@ class Evaluation(models.Model):
         ordering = ["round", "evaluated_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["item", "round", "member"], name="evaluation_once_per_round"
-            )
+                fields=["item", "round", "member", "reply"], name="evaluation_once_per_reply"
+            ),
+            models.UniqueConstraint(
+                fields=["item", "round", "member"],
+                condition=models.Q(reply__isnull=True),
+                name="evaluation_once_per_round",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.member}: {self.get_result_display()}"
 
 
+class ClassChangeSource(models.TextChoices):
+    REPLY = "reply", _("Reply")
+    FOLLOW_UP = "follow_up", _("Follow-up round")
+    IMPORT = "import", _("Import")
+    CORRECTION = "correction", _("Correction")
+
+
 class ResultClassChange(models.Model):
-    """Each dated change of an item's result class (办理结果分类), from a reply or a follow-up."""
+    """Each dated change of an item's result class (办理结果分类), the first one included
+    (docs/domain.md §6.4): who made it, why, and what caused it — a reply, a follow-up round
+    (回头看), an import or a staff correction. Follow-up conversions are counted from these."""
 
     item = models.ForeignKey(
         Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="class_changes"
@@ -280,10 +330,29 @@ class ResultClassChange(models.Model):
     from_class = models.CharField(_("from"), max_length=8, blank=True)
     to_class = models.CharField(_("to"), max_length=8)
     changed_on = models.DateField(_("date"))
-    source = models.CharField(_("source"), max_length=20, default="reply")
+    source = models.CharField(
+        _("source"), max_length=20, choices=ClassChangeSource.choices, default="reply"
+    )
+    reason = models.TextField(_("reason"), blank=True)
     reply = models.ForeignKey(
         Reply, verbose_name=_("reply"), null=True, blank=True, on_delete=models.PROTECT
     )
+    # The follow-up round (or import batch) that caused the change, as its app names it; the
+    # supervision app links its rounds here.
+    round_ref = models.CharField(_("follow-up round"), max_length=64, blank=True)
+    # Who changed it, as the history names actors (banli.core.actors).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_kind = models.CharField(
+        _("kind of actor"), max_length=8, choices=ActorKind.choices, default=ActorKind.USER
+    )
+    actor_label = models.CharField(_("actor"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("result class change")

@@ -7,16 +7,17 @@ Which steps to offer is asked of the workflow table, never decided from the stat
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Max
 from django.urls import reverse
 
 from banli.bodies.access import current_membership
 from banli.bodies.models import BODY_WIDE_READERS, UNIT_ROLES
 from banli.core import clock, panels
+from banli.core.errors import DomainError
 from banli.core.uploads import attachments_of
 from banli.items.models import Item
-from banli.items.workflow import ITEM_WORKFLOW
+from banli.items.workflow import ITEM_WORKFLOW, ItemState
 
+from . import services
 from .access import HELD_STATES, reads_as_proposer
 from .models import AssignmentRole, CoHandlingOpinion, Extension, Reply
 
@@ -25,13 +26,6 @@ from .models import AssignmentRole, CoHandlingOpinion, Extension, Reply
 # the body's staff, leaders and auditors, and third-party evaluators. Others read a public
 # item and see only its public replies, without the contact's phone (docs/domain.md).
 RELATED_ROLES = frozenset({"evaluator", *BODY_WIDE_READERS})
-
-
-def permits(action: str, item: Item, roles: set[str]) -> bool:
-    """Whether the workflow lets these roles take `action` on the item now (automatic
-    steps included: an evaluation is a form, not a state button)."""
-    transition = ITEM_WORKFLOW[action]
-    return item.state in transition.sources and bool(roles & transition.roles)
 
 
 def sent_replies(item: Item, *, latest_round: bool = False) -> list[Reply]:
@@ -83,25 +77,29 @@ def _opinions(item: Item, roles: set[str], unit_id: int | None, assignments):
 
 
 def handling_progress(request, item: Item, roles: set[str]):
-    """Assignments, replies per round, evaluations, class changes and extensions."""
+    """Assignments, replies per round, evaluations, class changes and extensions. An item
+    merged into another (并案) shows the lead item's replies: its proposers receive them
+    and evaluate them for their own item (分别答复)."""
+    lead_item = item.merged_into if item.state == ItemState.MERGED else None
+    handled = lead_item or item
     assignments = list(
-        item.assignments.select_related("unit", "handler").order_by("-role", "assigned_on", "id")
+        handled.assignments.select_related("unit", "handler").order_by("-role", "assigned_on", "id")
     )
-    class_changes = list(item.class_changes.all())
+    class_changes = list(item.class_changes.select_related("reply__assignment__unit"))
     if not assignments and not class_changes:
         return None
-    unit_id = _unit_reader(request, item, assignments)
+    unit_id = _unit_reader(request, handled, assignments)
     related = (
         bool(roles & RELATED_ROLES) or unit_id is not None or reads_as_proposer(request.user, item)
     )
-    replies = sent_replies(item)
+    replies = sent_replies(handled)
     if not related:
         replies = [r for r in replies if r.is_public]
     rounds: dict[int, list[Reply]] = defaultdict(list)
     for reply in replies:
         rounds[reply.round].append(reply)
     extensions = (
-        Extension.objects.filter(assignment__item=item)
+        Extension.objects.filter(assignment__item=handled)
         .select_related("assignment__unit", "decided_by")
         .order_by("requested_at", "id")
     )
@@ -110,51 +108,58 @@ def handling_progress(request, item: Item, roles: set[str]):
         "order": 30,
         "context": {
             "item": item,
+            "lead_item": lead_item,
             "assignments": assignments,
             "rounds": sorted(rounds.items()),
-            "evaluations": list(item.evaluations.select_related("member")),
+            "evaluations": list(
+                item.evaluations.select_related("member", "reply__assignment__unit")
+            ),
             "class_changes": class_changes,
             "extensions": list(extensions),
-            "opinions": _opinions(item, roles, unit_id, assignments),
+            "opinions": _opinions(handled, roles, unit_id, assignments),
             "related": related,
         },
     }
 
 
 def next_steps(request, item: Item, roles: set[str]):
-    """The staff's and proposers' handling steps on the item, as the workflow offers them."""
+    """The staff's and proposers' handling steps on the item, as the workflow and the
+    evaluation rules (services.evaluation_turn) offer them."""
     available = {t.action for t in ITEM_WORKFLOW.available(item.state, roles)}
     today = clock.today()
     window_passed = item.evaluation_due_on is not None and item.evaluation_due_on < today
+    turn = _evaluation_turn(request, item)
     steps = {
         "assign": "assign" in available,
         "close": "close_unevaluated" in available and window_passed,
-        "evaluate": permits("evaluate_close", item, roles) and not window_passed,
-        "cosign_evaluate": False,
+        # The lead proposer's evaluation of their own item (merged or not) counts; a
+        # co-signer adds theirs.
+        "evaluate": turn is not None and turn.counts,
+        "cosign_evaluate": turn is not None and not turn.counts,
     }
-    if "cosigner" in roles and permits("cosigner_evaluate", item, roles):
-        steps["cosign_evaluate"] = _cosigner_may_add(request, item)
     if not any(steps.values()):
         return None
     return {
         "template": "handling/staff_panel.html",
         "order": 15,
-        "context": {"item": item, "today": today, **steps},
+        "context": {
+            "item": item,
+            "today": today,
+            "evaluate_by": turn.due_on if turn else None,
+            **steps,
+        },
     }
 
 
-def _cosigner_may_add(request, item: Item) -> bool:
-    """A confirmed co-signer who has not yet evaluated the last reply."""
-    member_id = getattr(current_membership(request.user), "member_id", None)
-    if member_id is None:
-        return False
-    confirmed = item.cosigners.filter(member_id=member_id, confirmed_at__isnull=False).exists()
-    last_round = Reply.objects.filter(assignment__item=item, signed_at__isnull=False).aggregate(
-        last=Max("round")
-    )["last"]
-    if not confirmed or last_round is None:
-        return False
-    return not item.evaluations.filter(member_id=member_id, round=last_round).exists()
+def _evaluation_turn(request, item: Item):
+    """What the user may evaluate on the item now, if anything."""
+    member = services.evaluator(item, request.user)
+    if services.proposer_relation(item, member) is None:
+        return None
+    try:
+        return services.evaluation_turn(item, member)
+    except DomainError:
+        return None
 
 
 panels.register(next_steps)

@@ -1,36 +1,52 @@
 """Use cases of handling: assignment, disputes, extensions, contacts, opinions, replies,
-evaluation and closure. With `banli.items.services`, the only code that changes state.
+evaluation, class changes and closure. With `banli.items.services`, the only code that
+changes state.
 
 Each function checks the actor's roles against the workflow tables, validates, changes the
 records in one transaction and appends one history entry per state change.
+
+Locking (docs/domain.md §11.4): a service first locks and re-reads the rows it decides on,
+always in the same order — the item, then the assignment, then the extension or reply — so
+a stale copy read before another request decides on what is true now, and two requests
+never wait on each other in a circle. It then saves only the fields it changed.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from banli.bodies.access import current_membership, membership_in
 from banli.bodies.models import UNIT_ROLES, Member, Unit
 from banli.core import clock
-from banli.core.actors import Actor, user_of
-from banli.core.calendar import add_months, add_working_days
-from banli.core.errors import DeadlinePassed, InvalidTransition, NotAllowed, ValidationFailed
+from banli.core.actors import Actor, as_actor, user_of
+from banli.core.calendar import add_months, working_day_deadline
+from banli.core.errors import (
+    DeadlinePassed,
+    DomainError,
+    InvalidTransition,
+    NotAllowed,
+    ValidationFailed,
+)
 from banli.core.history import record
+from banli.core.uploads import attach
 from banli.core.workflow import SYSTEM
 from banli.items.models import Closure, Item
 from banli.items.permissions import item_roles
 from banli.items.services import advance
-from banli.items.workflow import ITEM_WORKFLOW, ItemState
+from banli.items.workflow import ITEM_WORKFLOW, PUBLISHABLE, ItemState
 
 from .models import (
     NOTICE_MESSAGES,
     Assignment,
     AssignmentRole,
+    ClassChangeSource,
     CoHandlingOpinion,
     Contact,
     ContactMethod,
@@ -47,6 +63,7 @@ from .models import (
 from .workflow import ASSIGNMENT_WORKFLOW, OPEN_STATES, AssignmentState
 
 A = AssignmentState
+STAFF = "staff"
 
 
 def assignment_roles(by, assignment: Assignment) -> set[str]:
@@ -62,23 +79,33 @@ def assignment_roles(by, assignment: Assignment) -> set[str]:
     return roles
 
 
-def _advance(assignment: Assignment, action: str, *, by, roles, reason="", data=None):
+def _lock_item(item: Item) -> Item:
+    """Lock the item's row and re-read it into `item` (the caller's copy becomes current)."""
+    item.refresh_from_db(from_queryset=Item.objects.select_for_update())
+    return item
+
+
+def _lock(assignment: Assignment) -> Assignment:
+    """Lock the item's row, then the assignment's, and re-read both into `assignment`. A
+    copy whose state another request changed since it was read is refused: it was about to
+    decide on what is no longer true."""
+    read_as = assignment.state
+    item = Item.objects.select_for_update().get(pk=assignment.item_id)
+    assignment.refresh_from_db(from_queryset=Assignment.objects.select_for_update())
+    assignment.item = item
+    if assignment.state != read_as:
+        raise InvalidTransition(_("This assignment was changed meanwhile; please reload it."))
+    return assignment
+
+
+def _advance(assignment: Assignment, action: str, *, by, roles, reason="", data=None, fields=()):
+    """Take `action` on a locked, current assignment; save its state and `fields`."""
     transition = ASSIGNMENT_WORKFLOW.check(action, assignment.state, roles)
     if transition.needs_reason and not (reason or "").strip():
         raise ValidationFailed(_("Please give a reason."))
-    # A stale copy (another request changed the row since it was read) must not write its
-    # old state back; the row stays locked until the transaction ends.
-    current = (
-        Assignment.objects.select_for_update()
-        .filter(pk=assignment.pk)
-        .values_list("state", flat=True)
-        .first()
-    )
-    if current != assignment.state:
-        raise InvalidTransition(_("This assignment was changed meanwhile; please reload it."))
     before = assignment.state
     assignment.state = transition.leads_to(before)
-    assignment.save()
+    assignment.save(update_fields=["state", *fields])
     _refresh_next_due(assignment.item)
     data = {"unit": assignment.unit.name, "assignment": assignment.pk, **(data or {})}
     record(
@@ -94,36 +121,49 @@ def _advance(assignment: Assignment, action: str, *, by, roles, reason="", data=
     return transition
 
 
+def _save_item(item: Item, *fields: str) -> None:
+    """Save the item fields a handling step decides, before `advance` records the step."""
+    item.save(update_fields=list(fields))
+
+
 # Once the item is closed its handling is over; only the contact after the reply (三见面)
 # may still be logged.
 AFTER_CLOSURE = {"log_contact"}
 
 
 def _check(assignment: Assignment, action: str, by) -> set[str]:
+    """Lock and re-read the assignment, then check `by` may take `action` on it now."""
+    _lock(assignment)
     roles = assignment_roles(by, assignment)
     ASSIGNMENT_WORKFLOW.check(action, assignment.state, roles)
-    if action not in AFTER_CLOSURE and (
-        Item.objects.filter(pk=assignment.item_id, state=ItemState.CLOSED).exists()
-    ):
+    if action not in AFTER_CLOSURE and assignment.item.state == ItemState.CLOSED:
         raise InvalidTransition(_("The item is closed; its handling can no longer change."))
     return roles
 
 
+def _lead_months(item: Item, rules) -> int:
+    # Representative Law art. 51: reply within three months of assignment, six at most
+    # (docs/domain.md §5.1).
+    return rules.complex_reply_months if item.is_complex else rules.reply_months
+
+
 def _new_assignment(item: Item, unit: Unit, role, *, by, replaces=None) -> Assignment:
+    """An assignment under the body's rules of today, which it keeps (docs/domain.md §5.5)."""
     rules = item.body.rules
     today = clock.today()
-    if role == AssignmentRole.LEAD:
-        # Representative Law art. 51: reply within three months of assignment, six at most.
-        months = rules.complex_reply_months if item.is_complex else rules.reply_months
-    else:
-        months = rules.co_opinion_months
+    months = _lead_months(item, rules) if role == AssignmentRole.LEAD else rules.co_opinion_months
+    dispute = working_day_deadline(today, rules.dispute_working_days)
     assignment = Assignment.objects.create(
         item=item,
         unit=unit,
         role=role,
         assigned_on=today,
         due_on=add_months(today, months),
-        dispute_due_on=add_working_days(today, rules.dispute_working_days),
+        dispute_due_on=dispute.on,
+        dispute_due_estimated=dispute.estimated,
+        due_months=months,
+        max_months=rules.max_reply_months,
+        dispute_working_days=rules.dispute_working_days,
         replaces=replaces,
     )
     _refresh_next_due(item)
@@ -134,7 +174,15 @@ def _new_assignment(item: Item, unit: Unit, role, *, by, replaces=None) -> Assig
         before="",
         after=assignment.state,
         root=item,
-        data={"unit": unit.name, "role": role, "due_on": assignment.due_on.isoformat()},
+        data={
+            "unit": unit.name,
+            "role": role,
+            "due_on": assignment.due_on.isoformat(),
+            "due_months": months,
+            "dispute_due_on": dispute.on.isoformat(),
+            "dispute_working_days": rules.dispute_working_days,
+            "dispute_due_estimated": dispute.estimated,
+        },
     )
     return assignment
 
@@ -159,16 +207,28 @@ def _check_units(item: Item, units: Iterable[Unit]) -> list[Unit]:
     return units
 
 
-def planned_due_dates(
-    item: Item, *, complex: bool, on: dt.date | None = None
-) -> dict[str, dt.date]:
+@dataclass(frozen=True)
+class PlannedDates:
+    """The dates an assignment made on a day would carry."""
+
+    lead: dt.date
+    co: dt.date
+    dispute: dt.date
+    # The dispute date was counted Monday to Friday over days the calendar does not know yet.
+    dispute_estimated: bool
+
+
+def planned_due_dates(item: Item, *, complex: bool, on: dt.date | None = None) -> PlannedDates:
     """The dates an assignment made today would carry (shown before staff confirm)."""
     rules, today = item.body.rules, on or clock.today()
-    return {
-        "lead": add_months(today, rules.complex_reply_months if complex else rules.reply_months),
-        "co": add_months(today, rules.co_opinion_months),
-        "dispute": add_working_days(today, rules.dispute_working_days),
-    }
+    months = rules.complex_reply_months if complex else rules.reply_months
+    dispute = working_day_deadline(today, rules.dispute_working_days)
+    return PlannedDates(
+        lead=add_months(today, months),
+        co=add_months(today, rules.co_opinion_months),
+        dispute=dispute.on,
+        dispute_estimated=dispute.estimated,
+    )
 
 
 @transaction.atomic
@@ -181,6 +241,7 @@ def assign(
     complex: bool = False,
 ) -> list[Assignment]:
     """Assign (交办) to one or more lead units (主办/分办) and any co-handling units (协办)."""
+    _lock_item(item)
     roles = item_roles(by, item)
     ITEM_WORKFLOW.check("assign", item.state, roles)
     leads, cos = _check_units(item, lead_units), _check_units(item, co_units)
@@ -191,6 +252,7 @@ def assign(
         raise ValidationFailed(_("A unit can be given the item only once."))
     item.is_complex = complex
     item.assigned_on = clock.today()
+    _save_item(item, "is_complex", "assigned_on")
     advance(
         item,
         "assign",
@@ -208,7 +270,7 @@ def accept_assignment(assignment: Assignment, *, by) -> Assignment:
     """The unit takes the item (签收); the first lead unit to do so starts the handling."""
     roles = _check(assignment, "accept", by)
     assignment.accepted_on = clock.today()
-    _advance(assignment, "accept", by=by, roles=roles)
+    _advance(assignment, "accept", by=by, roles=roles, fields=["accepted_on"])
     item = assignment.item
     if assignment.is_lead and item.state == ItemState.ASSIGNED:
         advance(item, "start_handling", by=by, roles=roles)
@@ -230,7 +292,8 @@ def dispute(assignment: Assignment, *, by, reason: str) -> Assignment:
 
 @transaction.atomic
 def reassign(assignment: Assignment, *, by, to_unit: Unit, reason: str = "") -> Assignment:
-    """Staff give a disputed assignment to another unit; its deadlines start again."""
+    """Staff give a disputed assignment to another unit; its deadlines start again, under the
+    rules of today (docs/domain.md §5.5)."""
     roles = _check(assignment, "reassign", by)
     (to_unit,) = _check_units(assignment.item, [to_unit])
     # The disputing unit itself counts: giving the item back to it would only restart its clock.
@@ -257,7 +320,14 @@ def name_handler(assignment: Assignment, *, by, handler, phone: str = "") -> Ass
     if profile is None or profile.unit_id != assignment.unit_id:
         raise ValidationFailed(_("The handler must be a person of this unit."))
     assignment.handler, assignment.handler_phone = handler, (phone or profile.phone).strip()
-    _advance(assignment, "name_handler", by=by, roles=roles, data={"handler": str(handler)})
+    _advance(
+        assignment,
+        "name_handler",
+        by=by,
+        roles=roles,
+        data={"handler": str(handler)},
+        fields=["handler", "handler_phone"],
+    )
     return assignment
 
 
@@ -279,7 +349,7 @@ def log_contact(
         method=method,
         contacted_on=on,
         notes=notes,
-        logged_by=by,
+        logged_by=user_of(by),
     )
     _advance(
         assignment,
@@ -292,44 +362,51 @@ def log_contact(
 
 
 def _notify_proposers(item: Item, kind, data: dict, reply: Reply | None = None) -> int:
-    """Tell every proposer of the item and of the items merged into it (逐人、分别答复)."""
-    members: dict[int, Member] = {}
+    """Tell every proposer of the item and of the items merged into it (逐人、分别答复). A
+    merged item's proposers are told on their own item, the page they can open."""
+    told: dict[int, tuple[Member, Item]] = {}
     for case in [item, *item.merged_items.all()]:
         for member in case.signers():
-            members.setdefault(member.pk, member)
+            told.setdefault(member.pk, (member, case))
     with translation.override(settings.LANGUAGE_CODE):
         text = str(NOTICE_MESSAGES[kind]) % data
     now = clock.now()
     Notice.objects.bulk_create(
-        Notice(member=m, item=item, kind=kind, text=text, data=data, reply=reply, created_at=now)
-        for m in members.values()
+        Notice(member=m, item=case, kind=kind, text=text, data=data, reply=reply, created_at=now)
+        for m, case in told.values()
     )
-    return len(members)
+    return len(told)
+
+
+# 延期 -----------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def request_extension(assignment: Assignment, *, by, until: dt.date, reason: str) -> Extension:
-    """A unit asks for more time (延期) before its deadline, up to the body's limit."""
+    """A unit asks for more time (延期) before its deadline and before it has replied, up to
+    the limit of the rules it was assigned under (docs/domain.md §5.6)."""
+    # The assignment row is locked before looking for a waiting request, so a coordinator
+    # and a leader asking at the same moment open one request, not two.
     roles = _check(assignment, "request_extension", by)
     if not (reason or "").strip():
         raise ValidationFailed(_("Please give a reason."))
+    if assignment.extensions.filter(state=DecisionState.PENDING).exists():
+        raise InvalidTransition(_("An extension request is already waiting for a decision."))
     if clock.today() > assignment.due_on:
         raise DeadlinePassed(_("An extension must be asked for before the due date."))
     if until <= assignment.due_on:
         raise ValidationFailed(_("The new due date must be later than the current one."))
-    limit = add_months(assignment.assigned_on, assignment.item.body.rules.max_reply_months)
+    limit = add_months(assignment.assigned_on, assignment.max_months)
     if until > limit:
         raise ValidationFailed(
             _("The reply cannot be later than %(date)s.") % {"date": limit.isoformat()}
         )
-    if assignment.extensions.filter(state=DecisionState.PENDING).exists():
-        raise InvalidTransition(_("An extension request is already waiting for a decision."))
     extension = Extension.objects.create(
         assignment=assignment,
         requested_due_on=until,
         previous_due_on=assignment.due_on,
         reason=reason,
-        requested_by=by,
+        requested_by=user_of(by),
         requested_at=clock.now(),
     )
     _advance(
@@ -338,21 +415,37 @@ def request_extension(assignment: Assignment, *, by, until: dt.date, reason: str
         by=by,
         roles=roles,
         reason=reason,
-        data={"until": until.isoformat()},
+        data={"until": until.isoformat(), "extension": extension.pk},
     )
     return extension
 
 
+def _replied_since(extension: Extension) -> bool:
+    """Whether the unit signed a reply after asking: its answer no longer waits for the date."""
+    return extension.assignment.replies.filter(signed_at__gte=extension.requested_at).exists()
+
+
 @transaction.atomic
 def decide_extension(extension: Extension, *, by, approve: bool, note: str = "") -> Extension:
-    """Staff approve or refuse; on approval the due date moves and the proposers are told."""
-    assignment = extension.assignment
+    """Staff approve or refuse, once; on approval the due date moves and the proposers are
+    told. A unit that has replied since asking can only be refused: an approval would turn a
+    late reply into one on time after the fact (docs/domain.md §5.6, §5.7)."""
+    assignment = Assignment.objects.get(pk=extension.assignment_id)
     roles = _check(assignment, "decide_extension", by)
+    # Two staff deciding at the same moment: the second waits here, then reads the decision.
+    extension.refresh_from_db(from_queryset=Extension.objects.select_for_update())
+    extension.assignment = assignment
     if extension.state != DecisionState.PENDING:
         raise InvalidTransition(_("This request has already been decided."))
+    if approve and _replied_since(extension):
+        raise InvalidTransition(
+            _("%(unit)s has replied since asking; the request can only be refused.")
+            % {"unit": assignment.unit.name}
+        )
     extension.state = DecisionState.APPROVED if approve else DecisionState.REFUSED
-    extension.decided_by, extension.decided_at, extension.decision_note = by, clock.now(), note
-    extension.save()
+    extension.decided_by, extension.decided_at = user_of(by), clock.now()
+    extension.decision_note = note
+    extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     if approve:
         assignment.due_on = extension.requested_due_on
         _notify_proposers(
@@ -366,24 +459,32 @@ def decide_extension(extension: Extension, *, by, approve: bool, note: str = "")
         by=by,
         roles=roles,
         reason=note,
-        data={"approved": approve, "until": extension.requested_due_on.isoformat()},
+        data={
+            "approved": approve,
+            "until": extension.requested_due_on.isoformat(),
+            "extension": extension.pk,
+        },
+        fields=["due_on"] if approve else (),
     )
     return extension
 
 
 @transaction.atomic
 def send_opinion(assignment: Assignment, *, by, text: str) -> CoHandlingOpinion:
-    """A co-handling unit's written opinion goes to the lead units (协办意见)."""
+    """A co-handling unit's written opinion goes to the lead units (协办意见), once."""
     if assignment.is_lead:
         raise InvalidTransition(_("Only a co-handling unit sends an opinion; a lead unit replies."))
     roles = _check(assignment, "send_opinion", by)
     if not (text or "").strip():
         raise ValidationFailed(_("The opinion is empty."))
     opinion = CoHandlingOpinion.objects.create(
-        assignment=assignment, text=text.strip(), sent_by=by, sent_at=clock.now()
+        assignment=assignment, text=text.strip(), sent_by=user_of(by), sent_at=clock.now()
     )
     _advance(assignment, "send_opinion", by=by, roles=roles)
     return opinion
+
+
+# 答复 -----------------------------------------------------------------------------------------
 
 
 def _check_class(item: Item, result_class: str, planned_on: dt.date | None) -> None:
@@ -399,8 +500,20 @@ def _check_class(item: Item, result_class: str, planned_on: dt.date | None) -> N
         )
 
 
+REPLY_FIELDS = [
+    "text",
+    "result_class",
+    "planned_on",
+    "is_public",
+    "contact_name",
+    "contact_phone",
+    "drafted_by",
+    "drafted_at",
+]
+
+
 @transaction.atomic
-def draft_reply(
+def save_reply_draft(
     assignment: Assignment,
     *,
     by,
@@ -410,8 +523,10 @@ def draft_reply(
     is_public: bool = False,
     contact_name: str = "",
     contact_phone: str = "",
+    files: Iterable = (),
 ) -> Reply:
-    """The handler drafts the reply letter (答复函); the unit leader signs it later."""
+    """The handler drafts the reply letter (答复函) with its attachments, in one step: the
+    letter and every file are saved together or not at all. The unit leader signs it later."""
     if not assignment.is_lead:
         raise InvalidTransition(
             _("A co-handling unit sends its opinion to the lead unit; only lead units reply.")
@@ -423,7 +538,7 @@ def draft_reply(
     _check_class(item, result_class, planned_on)
     if result_class != item.body.rules.planned_class:
         planned_on = None
-    reply = assignment.replies.filter(round=item.reply_round).first()
+    reply = assignment.replies.select_for_update().filter(round=item.reply_round).first()
     if reply is None:
         reply = Reply(assignment=assignment, round=item.reply_round)
     elif reply.is_sent:
@@ -431,46 +546,72 @@ def draft_reply(
     reply.text, reply.result_class, reply.planned_on = text.strip(), result_class, planned_on
     reply.is_public = is_public
     reply.contact_name, reply.contact_phone = contact_name.strip(), contact_phone.strip()
-    reply.drafted_by, reply.drafted_at = by, clock.now()
-    reply.save()
+    reply.drafted_by, reply.drafted_at = user_of(by), clock.now()
+    if reply.pk is None:
+        reply.save()
+    else:
+        reply.save(update_fields=REPLY_FIELDS)
+    names = [attach(reply, by=user_of(by), upload=upload, root=item).name for upload in files]
     _advance(
         assignment,
         "draft_reply",
         by=by,
         roles=roles,
-        data={"round": reply.round, "result_class": result_class},
+        data={"round": reply.round, "result_class": result_class, "files": names},
     )
     return reply
+
+
+# The name the builders and older callers use; the same single way in.
+draft_reply = save_reply_draft
 
 
 def _current_lead_assignments(item: Item):
     return item.assignments.filter(role=AssignmentRole.LEAD).exclude(state=A.REASSIGNED)
 
 
-def _item_class(item: Item) -> str:
-    """With several lead units, the item stands at the least-resolved part of it."""
+def _class_rank(item: Item):
     order = item.body.rules.result_classes
-    classes = [
-        r.result_class
-        for r in Reply.objects.filter(
-            assignment__in=_current_lead_assignments(item), round=item.reply_round
-        )
-    ]
-    return max(classes, key=lambda c: order.index(c) if c in order else len(order))
+    return lambda code: order.index(code) if code in order else len(order)
+
+
+def _item_class(item: Item) -> str:
+    """The item's result class with several lead units (分办): the least-resolved class among
+    its current lead units' latest replies — A + B gives B; in round 2 a unit that did not
+    handle the item again keeps its round-1 reply. Each unit's own class stays on its reply
+    for per-unit figures. See docs/domain.md §6.3 ("Each lead unit's class and the item's
+    class")."""
+    latest: dict[int, str] = {}
+    replies = Reply.objects.filter(
+        assignment__in=_current_lead_assignments(item), signed_at__isnull=False
+    ).order_by("round", "id")
+    for reply in replies:
+        latest[reply.assignment_id] = reply.result_class
+    return max(latest.values(), key=_class_rank(item))
 
 
 @transaction.atomic
 def sign_reply(assignment: Assignment, *, by) -> Reply:
     """The unit leader signs (签发) and the reply is sent to every proposer. The item is
-    replied when every lead unit has replied (分办: each for its part)."""
-    item = assignment.item
-    reply = assignment.replies.filter(round=item.reply_round, signed_at__isnull=True).first()
+    replied when every lead unit has replied (分办: each for its part).
+
+    The reply keeps the due date in force now and whether it is met (docs/domain.md §5.7)."""
+    # `_check` locks the item row before the assignment's: two lead units signing at the
+    # same moment are taken one after the other, and the second sees the first's reply
+    # when it asks whether every lead unit has replied.
     roles = _check(assignment, "sign_reply", by)
+    item = assignment.item
+    reply = (
+        assignment.replies.select_for_update()
+        .filter(round=item.reply_round, signed_at__isnull=True)
+        .first()
+    )
     if reply is None:
         raise InvalidTransition(_("There is no drafted reply to sign."))
     today = clock.today()
-    reply.signed_by, reply.signed_at, reply.replied_on = by, clock.now(), today
-    reply.save()
+    reply.signed_by, reply.signed_at, reply.replied_on = user_of(by), clock.now(), today
+    reply.due_on, reply.on_time = assignment.due_on, today <= assignment.due_on
+    reply.save(update_fields=["signed_by", "signed_at", "replied_on", "due_on", "on_time"])
     _advance(
         assignment,
         "sign_reply",
@@ -479,7 +620,8 @@ def sign_reply(assignment: Assignment, *, by) -> Reply:
         data={
             "round": reply.round,
             "result_class": reply.result_class,
-            "on_time": today <= assignment.due_on,
+            "due_on": reply.due_on.isoformat(),
+            "on_time": reply.on_time,
         },
     )
     _notify_proposers(
@@ -490,97 +632,451 @@ def sign_reply(assignment: Assignment, *, by) -> Reply:
     )
     waiting = _current_lead_assignments(item).exclude(state=A.REPLIED)
     if not waiting.exists():
-        _close_round(item, by=by, roles=roles, today=today)
+        _close_round(item, by=by, roles=roles, today=today, reply=reply)
     return reply
 
 
-def _close_round(item: Item, *, by, roles, today: dt.date) -> None:
-    new_class = _item_class(item)
-    if new_class != item.result_class:
-        ResultClassChange.objects.create(
-            item=item, from_class=item.result_class, to_class=new_class, changed_on=today
-        )
-        item.result_class = new_class
+def _close_round(item: Item, *, by, roles, today: dt.date, reply: Reply) -> None:
+    """Every lead unit has replied: the item is replied, its class follows the replies and
+    the proposers' evaluation window opens."""
+    record_class_change(
+        item, to_class=_item_class(item), by=by, source=ClassChangeSource.REPLY, reply=reply
+    )
     item.replied_on = today
     item.evaluation_due_on = add_months(today, item.body.rules.evaluation_months)
-    advance(item, "reply", by=by, roles=roles, data={"result_class": new_class})
+    _save_item(item, "replied_on", "evaluation_due_on")
+    Reply.objects.filter(
+        assignment__in=_current_lead_assignments(item),
+        round=item.reply_round,
+        signed_at__isnull=False,
+    ).update(evaluation_due_on=item.evaluation_due_on)
+    advance(item, "reply", by=by, roles=roles, data={"result_class": item.result_class})
+
+
+# 办理结果分类 ----------------------------------------------------------------------------------
+
+
+def record_class_change(
+    item: Item,
+    *,
+    to_class: str,
+    by,
+    source,
+    reason: str = "",
+    reply: Reply | None = None,
+    round_ref: str = "",
+    on: dt.date | None = None,
+) -> ResultClassChange | None:
+    """The one writer of an item's result class: a dated row naming the actor, the reason
+    and the source (docs/domain.md §6.4), and the item's class. Nothing when the class stays.
+
+    For the services that decide a change (a reply here, a follow-up round, an import, a
+    correction); they check who may make it. The item's row must be locked by the caller."""
+    if to_class == item.result_class:
+        return None
+    if source not in ClassChangeSource.values:
+        raise ValueError(f"unknown source {source!r}")
+    actor = as_actor(by)
+    user = actor.user if getattr(actor.user, "pk", None) else None
+    change = ResultClassChange.objects.create(
+        item=item,
+        from_class=item.result_class,
+        to_class=to_class,
+        changed_on=on or clock.today(),
+        source=source,
+        reason=reason,
+        reply=reply,
+        round_ref=round_ref,
+        actor=user,
+        actor_kind=actor.kind,
+        actor_label=actor.label[:200],
+    )
+    item.result_class = to_class
+    _save_item(item, "result_class")
+    return change
+
+
+# States in which an item has been replied at least once.
+REPLIED_STATES = frozenset({ItemState.REPLIED, ItemState.REHANDLING, ItemState.CLOSED})
 
 
 @transaction.atomic
-def evaluate(item: Item, *, by, attitude: str, result: str, comment: str = "") -> Evaluation:
-    """The proposer evaluates (评价). The lead's evaluation decides: 满意/基本满意 closes the
-    item; 不满意 after the first reply starts re-handling; after the second it closes."""
-    roles = item_roles(by, item)
-    if attitude not in Rating.values or result not in Rating.values:
-        raise ValidationFailed(_("Choose a rating for the attitude and for the result."))
-    if "lead_proposer" not in roles:
-        return _cosigner_evaluation(
-            item, by=by, roles=roles, attitude=attitude, result=result, comment=comment
+def correct_result_class(item: Item, *, by, to_class: str, reason: str) -> ResultClassChange:
+    """Staff correct an item's class (a wrong class entered, a reply misread), with a reason."""
+    _lock_item(item)
+    if STAFF not in item_roles(by, item):
+        raise NotAllowed(_("Only the body's staff correct a result class."))
+    if item.state not in REPLIED_STATES:
+        raise InvalidTransition(_("The item has no result class yet."))
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Please give a reason."))
+    rules = item.body.rules
+    if to_class not in rules.result_classes:
+        raise ValidationFailed(
+            _("Choose one of the result classes: %(classes)s.")
+            % {"classes": ", ".join(rules.result_classes)}
         )
-    rehandle = result == Rating.UNSATISFIED and item.reply_round == 1
-    ITEM_WORKFLOW.check("evaluate_rehandle" if rehandle else "evaluate_close", item.state, roles)
-    if item.evaluation_due_on and clock.today() > item.evaluation_due_on:
-        raise DeadlinePassed(_("The time to evaluate this reply has passed."))
-    evaluation = Evaluation.objects.create(
-        item=item,
-        round=item.reply_round,
-        member=item.proposer,
-        attitude=attitude,
-        result=result,
-        comment=comment,
-        counts=True,
-        evaluated_at=clock.now(),
+    before = item.result_class
+    change = record_class_change(
+        item, to_class=to_class, by=by, source=ClassChangeSource.CORRECTION, reason=reason
     )
-    data = {"attitude": attitude, "result": result, "round": item.reply_round}
-    if rehandle:
-        _start_rehandling(item, by=by, roles=roles, comment=comment, data=data)
+    if change is None:
+        raise ValidationFailed(_("The item already has class %(cls)s.") % {"cls": to_class})
+    record(
+        item,
+        "item.correct_class",
+        by=by,
+        before=item.state,
+        after=item.state,
+        reason=reason,
+        data={"from": before, "to": to_class},
+    )
+    return change
+
+
+@transaction.atomic
+def mark_cross_year(item: Item, *, by, reason: str, cross_year: bool = True) -> Item:
+    """Staff mark an item whose handling continues beyond its year (跨年度), or unmark it;
+    a decision with a reason and a history entry, never a free flag (docs/domain.md §6.5)."""
+    _lock_item(item)
+    if STAFF not in item_roles(by, item):
+        raise NotAllowed(_("Only the body's staff mark an item as cross-year."))
+    if item.state not in PUBLISHABLE:
+        raise InvalidTransition(_("Only an accepted item can be marked as cross-year."))
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Please give a reason."))
+    if item.is_cross_year == cross_year:
+        raise InvalidTransition(
+            _("The item is already marked as cross-year.")
+            if cross_year
+            else _("The item is not marked as cross-year.")
+        )
+    item.is_cross_year = cross_year
+    _save_item(item, "is_cross_year")
+    record(
+        item,
+        "item.mark_cross_year" if cross_year else "item.unmark_cross_year",
+        by=by,
+        before=item.state,
+        after=item.state,
+        reason=reason,
+        data={"cross_year": cross_year},
+    )
+    return item
+
+
+# 评价 -----------------------------------------------------------------------------------------
+
+
+class AlreadyEvaluated(InvalidTransition):
+    default_message = gettext_lazy("You have already evaluated this reply.")
+
+
+# Worst last: the item's rating with several parts is the least favourable one.
+RATING_ORDER: list[str] = ["satisfied", "basically_satisfied", "unsatisfied"]
+assert set(RATING_ORDER) == set(Rating.values)
+
+
+def _worst(ratings: Iterable[str]) -> str:
+    return max(ratings, key=RATING_ORDER.index)
+
+
+@dataclass(frozen=True)
+class EvaluationTurn:
+    """What a proposer may evaluate on an item now (docs/domain.md §7)."""
+
+    item: Item  # the item the evaluation belongs to (their own, merged or not)
+    handled: Item  # the item whose replies they rate (the lead item for 分别答复)
+    member: Member
+    relation: str  # lead, cosigner, merged_lead or merged_cosigner
+    round: int
+    replies: list[Reply]  # the lead units' replies of the round, one per lead unit
+    due_on: dt.date | None  # the end of the evaluation window
+
+    @property
+    def decides(self) -> bool:
+        """The lead proposer's evaluation decides what happens to the item next."""
+        return self.relation == "lead"
+
+    @property
+    def counts(self) -> bool:
+        """Counted in the figures: the lead proposer's, on their own item (merged or not)."""
+        return self.relation in {"lead", "merged_lead"}
+
+
+def proposer_relation(item: Item, member: Member | None) -> str | None:
+    """How `member` stands to `item` as an evaluator: lead, cosigner (confirmed), and for an
+    item merged into another merged_lead or merged_cosigner; None for anyone else."""
+    if member is None:
+        return None
+    if member.pk == item.proposer_id:
+        relation = "lead"
+    elif item.cosigners.filter(member=member, confirmed_at__isnull=False).exists():
+        relation = "cosigner"
     else:
-        item.closure, item.closed_on = Closure(result), clock.today()
-        advance(item, "evaluate_close", by=by, roles=roles, reason=comment, data=data)
-    return evaluation
+        return None
+    if item.state == ItemState.MERGED and item.merged_into_id is not None:
+        return f"merged_{relation}"
+    return relation
 
 
-def _cosigner_evaluation(item, *, by, roles, attitude, result, comment) -> Evaluation:
-    ITEM_WORKFLOW.check("cosigner_evaluate", item.state, roles)
-    member = getattr(membership_in(user_of(by), item.body_id), "member", None)
-    if not item.cosigners.filter(member=member, confirmed_at__isnull=False).exists():
-        raise NotAllowed(_("Only the proposers of this item can evaluate it."))
-    round_ = item.reply_round if item.state == ItemState.REPLIED else item.reply_round - 1
-    if Evaluation.objects.filter(item=item, round=round_, member=member).exists():
-        raise InvalidTransition(_("You have already evaluated this reply."))
-    evaluation = Evaluation.objects.create(
-        item=item,
-        round=round_,
-        member=member,
-        attitude=attitude,
-        result=result,
-        comment=comment,
-        counts=False,
-        evaluated_at=clock.now(),
+def evaluation_round_for(item: Item, member: Member | None) -> int | None:
+    """The reply round `member` would evaluate on `item` now, or None.
+
+    The lead proposer evaluates the round just replied. A confirmed co-signer, and every
+    proposer of an item merged into another, evaluate the last round replied even after the
+    lead's evaluation moved the item on (re-handling: the first round; closed: the last)."""
+    relation = proposer_relation(item, member)
+    if relation is None:
+        return None
+    handled = item.merged_into if relation.startswith("merged_") else item
+    assert handled is not None
+    if handled.state == ItemState.REPLIED:
+        return handled.reply_round
+    if relation == "lead":
+        return None
+    if handled.state == ItemState.REHANDLING:
+        return handled.reply_round - 1
+    if handled.state == ItemState.CLOSED:
+        return handled.reply_round
+    return None
+
+
+def _round_replies(handled: Item, round_: int) -> list[Reply]:
+    return list(
+        Reply.objects.filter(
+            assignment__item=handled,
+            assignment__role=AssignmentRole.LEAD,
+            round=round_,
+            signed_at__isnull=False,
+        )
+        .select_related("assignment__unit")
+        .order_by("assignment__assigned_on", "assignment_id")
     )
-    advance(item, "cosigner_evaluate", by=by, roles=roles, reason=comment, data={"result": result})
-    return evaluation
 
 
-def _start_rehandling(item: Item, *, by, roles, comment: str, data) -> None:
-    """不满意 on the first reply: the lead units handle it again within the body's limit."""
-    due = add_months(clock.today(), item.body.rules.rehandle_months)
+def evaluation_turn(item: Item, member: Member | None) -> EvaluationTurn:
+    """What `member` may evaluate on `item` now; the refusal a user should read otherwise
+    (not a proposer, nothing to evaluate, already evaluated, the window passed)."""
+    relation = proposer_relation(item, member)
+    if relation is None or member is None:
+        raise NotAllowed(_("Only the proposers of this item can evaluate it."))
+    handled = item.merged_into if relation.startswith("merged_") else item
+    assert handled is not None
+    round_ = evaluation_round_for(item, member)
+    mine = Evaluation.objects.filter(item=item, member=member)
+    if round_ is None:
+        if mine.filter(round__gte=handled.reply_round - 1).exists():
+            raise AlreadyEvaluated()
+        raise InvalidTransition(_("There is no reply to evaluate now."))
+    if mine.filter(round=round_).exists():
+        raise AlreadyEvaluated()
+    replies = _round_replies(handled, round_)
+    if not replies:
+        raise InvalidTransition(_("There is no reply to evaluate now."))
+    windows = [r.evaluation_due_on for r in replies if r.evaluation_due_on]
+    due = max(windows) if windows else None
+    if due is None and round_ == handled.reply_round:
+        due = handled.evaluation_due_on
+    if due is not None and clock.today() > due:
+        raise DeadlinePassed(_("The time to evaluate this reply has passed."))
+    return EvaluationTurn(item, handled, member, relation, round_, replies, due)
+
+
+def evaluator(item: Item, by) -> Member | None:
+    """The deputy or member `by` evaluates as on `item` (their membership in its body)."""
+    return getattr(membership_in(user_of(by), item.body_id), "member", None)
+
+
+def may_evaluate(item: Item, by) -> bool:
+    """Whether `by` may evaluate a reply of `item` now (the pages ask this, not the rules)."""
+    try:
+        evaluation_turn(item, evaluator(item, by))
+    except DomainError:
+        return False
+    return True
+
+
+def awaiting_evaluation(member: Member) -> list[Item]:
+    """The items whose reply `member` may evaluate now, the window closing soonest first:
+    as the lead proposer, as a confirmed co-signer, or as the proposer of a merged item."""
+    from django.db.models import Q
+
+    candidates = (
+        Item.objects.filter(Q(proposer=member) | Q(cosigners__member=member))
+        .filter(state__in=[*REPLIED_STATES, ItemState.MERGED])
+        .select_related("session", "proposer", "merged_into")
+        .distinct()
+    )
+    found = []
+    for item in candidates:
+        try:
+            turn = evaluation_turn(item, member)
+        except DomainError:
+            continue
+        found.append((turn.due_on or dt.date.max, item.pk, item))
+    return [item for *_key, item in sorted(found, key=lambda row: row[:2])]
+
+
+def _ratings(
+    turn: EvaluationTurn, attitude: str, result: str, parts
+) -> list[tuple[Reply | None, str, str]]:
+    """(reply rated, attitude, result) for each row to write."""
+    if parts is None:
+        if attitude not in Rating.values or result not in Rating.values:
+            raise ValidationFailed(_("Choose a rating for the attitude and for the result."))
+        only = turn.replies[0] if len(turn.replies) == 1 else None
+        return [(only, attitude, result)]
+    given = {getattr(key, "pk", key): value for key, value in parts.items()}
+    by_assignment = {r.assignment_id: r for r in turn.replies}
+    if set(given) != set(by_assignment):
+        raise ValidationFailed(_("Rate the reply of every lead unit."))
+    rows: list[tuple[Reply | None, str, str]] = []
+    for assignment_id, reply in by_assignment.items():
+        part_attitude, part_result = given[assignment_id]
+        if part_attitude not in Rating.values or part_result not in Rating.values:
+            raise ValidationFailed(_("Choose a rating for the attitude and for the result."))
+        rows.append((reply, part_attitude, part_result))
+    return rows
+
+
+@transaction.atomic
+def evaluate(
+    item: Item,
+    *,
+    by,
+    attitude: str = "",
+    result: str = "",
+    comment: str = "",
+    parts: Mapping | None = None,
+) -> Evaluation:
+    """The proposer evaluates (评价). The lead's evaluation decides: 满意/基本满意 closes the
+    item; 不满意 after the first reply starts re-handling; after the second it closes.
+
+    `parts`, with several lead units (分办): {lead assignment (or its pk): (attitude, result)}
+    for each lead unit's reply of the round, instead of `attitude` and `result`. One row per
+    reply; the item's rating is the least favourable; 不满意 sends back only the units rated
+    so. Without `parts`, one evaluation covers the whole item and 不满意 sends back every lead
+    unit (docs/domain.md §7.1, §7.3).
+
+    A proposer of an item merged into another evaluates the lead item's reply for their own
+    item (分别答复): the row is on their item and changes no state. Returns the first row."""
+    # The item row is locked first: a double POST waits here, then finds the first one's
+    # evaluation and is told so, instead of meeting the unique constraint.
+    _lock_item(item)
+    turn = evaluation_turn(item, evaluator(item, by))
+    ratings = _ratings(turn, attitude, result, parts)
+    overall = _worst(r for _reply, _attitude, r in ratings)
+    roles = item_roles(by, item)
+    rehandle = turn.decides and overall == Rating.UNSATISFIED and turn.round == 1
+    if turn.decides:
+        ITEM_WORKFLOW.check(
+            "evaluate_rehandle" if rehandle else "evaluate_close", item.state, roles
+        )
+    elif turn.relation == "cosigner":
+        ITEM_WORKFLOW.check("cosigner_evaluate", item.state, roles)
+    now = clock.now()
+    rows = [
+        Evaluation.objects.create(
+            item=item,
+            round=turn.round,
+            member=turn.member,
+            reply=reply,
+            attitude=part_attitude,
+            result=part_result,
+            comment=comment,
+            counts=turn.counts,
+            evaluated_at=now,
+        )
+        for reply, part_attitude, part_result in ratings
+    ]
+    data = {
+        "attitude": _worst(a for _reply, a, _result in ratings),
+        "result": overall,
+        "round": turn.round,
+    }
+    if parts is not None:
+        data["units"] = {r.assignment.unit.name: res for r, _a, res in ratings if r is not None}
+    if turn.decides and rehandle:
+        back = [r.assignment for r, _a, res in ratings if r is not None and res == overall]
+        if parts is None:
+            back = list(_current_lead_assignments(item).filter(state=A.REPLIED))
+        _start_rehandling(item, back, by=by, roles=roles, comment=comment, data=data)
+    elif turn.decides:
+        item.closure = Closure(_closure(item, turn, ratings))
+        item.closed_on = clock.today()
+        _save_item(item, "closure", "closed_on")
+        advance(item, "evaluate_close", by=by, roles=roles, reason=comment, data=data)
+    elif turn.relation == "cosigner":
+        advance(item, "cosigner_evaluate", by=by, roles=roles, reason=comment, data=data)
+    else:
+        data["lead_item"] = turn.handled.pk
+        record(
+            item,
+            "item.merged_evaluate",
+            by=by,
+            before=item.state,
+            after=item.state,
+            reason=comment,
+            data=data,
+        )
+    return rows[0]
+
+
+def _closure(item: Item, turn: EvaluationTurn, ratings) -> str:
+    """The item's closure: the least favourable rating of each current lead unit's latest
+    rated reply — in round 2, a unit the proposer was satisfied with in round 1 keeps it."""
+    results = [res for _reply, _a, res in ratings]
+    rated_now = {r.assignment_id for r, _a, _res in ratings if r is not None}
+    if rated_now:
+        earlier = (
+            Evaluation.objects.filter(
+                item=item,
+                member=turn.member,
+                round__lt=turn.round,
+                reply__assignment__in=_current_lead_assignments(item),
+            )
+            .exclude(reply__assignment__in=rated_now)
+            .order_by("round")
+        )
+        latest = {e.reply.assignment_id: e.result for e in earlier.select_related("reply")}
+        results += latest.values()
+    return _worst(results)
+
+
+def _start_rehandling(item: Item, assignments, *, by, roles, comment: str, data) -> None:
+    """不满意 on the first reply: the lead units named (all, when none was named) handle it
+    again within the body's limit in force today (docs/domain.md §5.1, §7.3)."""
+    months = item.body.rules.rehandle_months
+    due = add_months(clock.today(), months)
     item.reply_round = 2
     item.evaluation_due_on = None
+    _save_item(item, "reply_round", "evaluation_due_on")
     advance(item, "evaluate_rehandle", by=by, roles=roles, reason=comment, data=data)
-    for assignment in _current_lead_assignments(item).filter(state=A.REPLIED):
+    for assignment in assignments:
+        assignment.refresh_from_db(from_queryset=Assignment.objects.select_for_update())
+        assignment.item = item
         assignment.due_on = due
-        _advance(assignment, "rehandle", by=by, roles=roles, data={"due_on": due.isoformat()})
+        _advance(
+            assignment,
+            "rehandle",
+            by=by,
+            roles=roles,
+            data={"due_on": due.isoformat(), "months": months},
+            fields=["due_on"],
+        )
 
 
 @transaction.atomic
 def close_unevaluated(item: Item, *, by=None) -> Item:
     """No evaluation within the window: the item closes as 未评价."""
+    _lock_item(item)
     roles = item_roles(by, item)
     ITEM_WORKFLOW.check("close_unevaluated", item.state, roles)
     if item.evaluation_due_on is None or clock.today() <= item.evaluation_due_on:
         raise InvalidTransition(_("The proposer may still evaluate this reply."))
     item.closure, item.closed_on = Closure.NOT_EVALUATED, clock.today()
+    _save_item(item, "closure", "closed_on")
     advance(item, "close_unevaluated", by=by, roles=roles)
     return item
 
@@ -590,14 +1086,17 @@ def close_expired_evaluations() -> int:
     expired = Item.objects.filter(state=ItemState.REPLIED, evaluation_due_on__lt=clock.today())
     count = 0
     for item in expired.iterator():
-        close_unevaluated(item, by=None)
+        try:
+            close_unevaluated(item, by=None)
+        except InvalidTransition:
+            continue  # evaluated at the last moment, while the sweep ran
         count += 1
     return count
 
 
 def mark_notices_read(*, by) -> int:
     """The proposer has seen their notices (已读). Not a step of any case, so no history."""
-    profile = current_membership(by)
+    profile = current_membership(user_of(by))
     if profile is None or not profile.member_id:
         raise NotAllowed(_("Only a deputy or member has notices."))
     return Notice.objects.filter(member_id=profile.member_id, read_at__isnull=True).update(
@@ -607,16 +1106,33 @@ def mark_notices_read(*, by) -> int:
 
 @transaction.atomic
 def recompute_dispute_deadlines(*, by) -> int:
-    """After the official calendar changed: the dispute windows still open move with it."""
+    """After the official calendar changed: the dispute windows still open move with it
+    (docs/domain.md §5.4). Open means the unit has neither accepted nor disputed and the
+    date has not passed: a closed window never reopens. Each date is counted again from
+    the assignment date with the working days of the rules it was made under, never the
+    body's rules of today; a window that would now end before today ends today."""
+    today = clock.today()
     moved = 0
-    pending = Assignment.objects.filter(state=A.PENDING).select_related("item__body", "unit")
-    for assignment in pending:
-        rules = assignment.item.body.rules
-        due = add_working_days(assignment.assigned_on, rules.dispute_working_days)
-        if due == assignment.dispute_due_on:
+    open_windows = (
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(state=A.PENDING, dispute_due_on__gte=today)
+        .select_related("item", "unit")
+    )
+    for assignment in open_windows:
+        counted = working_day_deadline(assignment.assigned_on, assignment.dispute_working_days)
+        due = max(counted.on, today)
+        fields = []
+        if counted.estimated != assignment.dispute_due_estimated:
+            assignment.dispute_due_estimated = counted.estimated
+            fields.append("dispute_due_estimated")
+        before = assignment.dispute_due_on
+        if due != before:
+            assignment.dispute_due_on = due
+            fields.append("dispute_due_on")
+        if fields:
+            assignment.save(update_fields=fields)
+        if due == before:
             continue
-        before, assignment.dispute_due_on = assignment.dispute_due_on, due
-        assignment.save(update_fields=["dispute_due_on"])
         record(
             assignment,
             "assignment.calendar_changed",

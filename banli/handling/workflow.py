@@ -88,3 +88,8 @@ register_label("assignment.rehandle", _("handles the item again"))
 register_label(
     "assignment.calendar_changed", _("the dispute deadline moved with the official calendar")
 )
+# Item steps of the handling services that change no state.
+register_label("item.merged_evaluate", _("evaluated the lead item's reply for this item"))
+register_label("item.correct_class", _("corrected the result class"))
+register_label("item.mark_cross_year", _("marked the item as cross-year"))
+register_label("item.unmark_cross_year", _("the item is no longer cross-year"))

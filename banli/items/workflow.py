@@ -141,9 +141,10 @@ ITEM_WORKFLOW = Workflow(
             automatic=True,
         ),
         _t("evaluate_close", {S.REPLIED}, S.CLOSED, {LEAD}, _("evaluate"), automatic=True),
+        # Co-signers evaluate within the window even after the lead moved the item on.
         _t(
             "cosigner_evaluate",
-            {S.REPLIED, S.REHANDLING},
+            {S.REPLIED, S.REHANDLING, S.CLOSED},
             None,
             {"cosigner"},
             _("evaluate"),

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -25,7 +24,6 @@ from banli.bodies.models import UNIT_ROLES, Membership
 from banli.core import clock
 from banli.core.errors import DomainError, InvalidTransition, NotAllowed
 from banli.core.models import Attachment, HistoryEntry
-from banli.core.uploads import attach
 from banli.core.web import page_of
 
 from .. import services
@@ -431,10 +429,7 @@ def reply(request, pk):
         form = ReplyForm(request.POST, request.FILES, assignment=assignment)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    saved = services.draft_reply(assignment, by=request.user, **form.draft_kwargs())
-                    for upload in form.cleaned_data["attachments"]:
-                        attach(saved, by=request.user, upload=upload, root=item)
+                services.save_reply_draft(assignment, by=request.user, **form.draft_kwargs())
             except NotAllowed:
                 raise
             except DomainError as refused:

@@ -21,7 +21,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("handling", "0001_initial"),
+        ("handling", "0003_fill_reply_due_facts"),
         ("items", "0004_next_due_on"),
     ]
 
