@@ -90,7 +90,12 @@ def _lock(assignment: Assignment) -> Assignment:
     copy whose state another request changed since it was read is refused: it was about to
     decide on what is no longer true."""
     read_as = assignment.state
-    item = Item.objects.select_for_update().get(pk=assignment.item_id)
+    # The caller's own copy of the item (a page's, a test's) is brought up to date in place,
+    # so it tells the truth after the use case, as a copy handed to `_lock_item` does.
+    if Assignment.item.is_cached(assignment):
+        item = _lock_item(assignment.item)
+    else:
+        item = Item.objects.select_for_update().get(pk=assignment.item_id)
     assignment.refresh_from_db(from_queryset=Assignment.objects.select_for_update())
     assignment.item = item
     if assignment.state != read_as:

@@ -132,21 +132,21 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
     as_staff.locator(f'input[name=lead_units][value="{lead_unit.pk}"]').check()
     as_staff.locator(f'input[name=co_units][value="{co_unit.pk}"]').check()
     # The preview follows the ticks (htmx): both units and their due dates, before confirming.
-    expect(preview.locator(".due-co")).to_have_text(due["co"].isoformat())
-    expect(preview.locator(".due-lead")).to_have_text(due["lead"].isoformat())
-    expect(preview.locator(".due-dispute")).to_have_text(due["dispute"].isoformat())
+    expect(preview.locator(".due-co")).to_have_text(due.co.isoformat())
+    expect(preview.locator(".due-lead")).to_have_text(due.lead.isoformat())
+    expect(preview.locator(".due-dispute")).to_have_text(due.dispute.isoformat())
     expect(preview).to_contain_text(lead_unit.name)
     expect(preview).to_contain_text(co_unit.name)
     as_staff.locator("main form.form button[type=submit].primary").click()
     expect(success(as_staff)).to_contain_text(
-        f"The item was assigned. The reply is due on {due['lead'].isoformat()}."
+        f"The item was assigned. The reply is due on {due.lead.isoformat()}."
     )
     expect(as_staff).to_have_url(visits.url(item_url))
     assert state_of(item) == "assigned"
     lead = item.assignments.get(unit=lead_unit, role="lead")
     co = item.assignments.get(unit=co_unit, role="co")
-    assert (lead.state, lead.due_on) == ("pending", due["lead"])
-    assert (co.state, co.due_on) == ("pending", due["co"])
+    assert (lead.state, lead.due_on) == ("pending", due.lead)
+    assert (co.state, co.due_on) == ("pending", due.co)
 
     # 5. The co-handling unit accepts in its inbox and sends its opinion to the lead unit.
     as_co = visits.login(co_coord)
