@@ -212,7 +212,7 @@ def test_assignment_in_a_fallback_year_still_gets_its_dates(world, fresh_fallbac
 
 
 def test_an_entered_holiday_moves_open_dispute_deadlines(client, world):
-    """DOMAIN.md §3: days an admin enters take precedence; open deadlines they move are
+    """docs/domain.md §5.4: days an admin enters take precedence; open deadlines they move are
     recomputed, each change in the item's history."""
     from django.contrib.auth import get_user_model
     from django.urls import reverse

@@ -1,5 +1,5 @@
 """Handling: assignment, disputes, extensions, contacts, opinions, replies, evaluation and
-closure (DOMAIN.md §3 and §4)."""
+closure (docs/domain.md §4 to §7)."""
 
 import datetime as dt
 

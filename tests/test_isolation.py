@@ -1,5 +1,5 @@
 """Every record belongs to one body: people of another body neither read nor act on it, and
-within a body each person reads what their place allows (DOMAIN.md §1)."""
+within a body each person reads what their place allows (docs/domain.md §9)."""
 
 import datetime as dt
 

@@ -638,7 +638,7 @@ UNASSIGNED |= {S.REJECTED, S.MERGED}
 
 
 def item_states_agree_with_assignment_states(items_, assignments, signed: set[int]):
-    """What DOMAIN.md §3 and the services say of an item and its units' assignments.
+    """What docs/domain.md §4.4 and the services say of an item and its units' assignments.
 
     Current assignments are those not reassigned (a reassigned one was given to another
     unit). Before assignment an item has none; assigned, no lead unit has accepted yet; in

@@ -415,7 +415,7 @@ class Unit(models.Model):
 
 
 class Role(models.TextChoices):
-    """The roles of DOMAIN.md §1."""
+    """The roles of docs/domain.md §1.5."""
 
     PROPOSER = "proposer", _("Proposer")
     STAFF = "staff", _("Body staff")

@@ -41,7 +41,7 @@ NPC_DELEGATIONS = (
     "高新区代表团",
     "示范县代表团",
 )
-# Parties of deputies, weighted towards the Party; the participating parties of DOMAIN.md §1.
+# Parties of deputies, weighted towards the Party; the participating parties of docs/domain.md §1.2.
 NPC_PARTIES = (
     ("中国共产党", 58),
     ("民进", 8),
@@ -1042,7 +1042,7 @@ TOPICS = (
     ),
 )
 
-# Items staff refuse (不予立案/不予登记), each with the ground it is refused on (DOMAIN.md §4).
+# Items staff refuse (不予立案/不予登记), each with the ground it is refused on (docs/domain.md §10.3).
 REFUSED = (
     (
         "解决本人子女入学问题",

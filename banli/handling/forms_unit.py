@@ -13,7 +13,7 @@ from banli.core.uploads import allowed_extensions, check_upload
 from .models import Assignment, ContactMethod, ContactStage
 from .workflow import AssignmentState
 
-# The usual wording of each result class (DOMAIN.md §4); a body's own codes without a known
+# The usual wording of each result class (docs/domain.md §6.2); a body's own codes without a known
 # meaning are shown bare. 甲/乙/丙 are the same three classes under other names.
 CLASS_MEANINGS = {
     "A": _("solved or basically solved, adopted"),
