@@ -1,17 +1,22 @@
 """Settings for banli, read from the environment with safe defaults.
 
 BANLI_DEBUG=1 turns debugging on; DATABASE_URL=postgres://... switches from the embedded
-SQLite database (under var/) to PostgreSQL; BANLI_SECRET_KEY must be set in production.
+SQLite database (under var/) to PostgreSQL. BANLI_PRODUCTION=1 makes the deployment's
+choices mandatory: a real BANLI_SECRET_KEY, BANLI_ALLOWED_HOSTS, secure cookies, HSTS and the
+HTTPS redirect. docs/security.md lists every BANLI_* variable a deployment sets.
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("BANLI_VAR_DIR", Path.cwd() / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -21,18 +26,90 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
 
-DEBUG = env_bool("BANLI_DEBUG", False)
-SECRET_KEY = os.environ.get("BANLI_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("BANLI_PRODUCTION", False):
-        raise RuntimeError("BANLI_SECRET_KEY must be set when BANLI_PRODUCTION=1")
-    SECRET_KEY = "banli-insecure-development-key-do-not-use-in-production"
+# ---------------------------------------------------------------------------------------------
+# Production or not, and the secret key (docs/security.md, "Safe defaults")
 
-ALLOWED_HOSTS = env_list("BANLI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+BANLI_PRODUCTION = env_bool("BANLI_PRODUCTION", False)
+DEBUG = env_bool("BANLI_DEBUG", False)
+if BANLI_PRODUCTION and DEBUG:
+    # The debug pages show settings, SQL and local variables (names, phone numbers).
+    raise ImproperlyConfigured("BANLI_DEBUG=1 cannot be combined with BANLI_PRODUCTION=1")
+
+# Keys that were published with banli's code: anyone could sign sessions with them.
+PUBLISHED_SECRET_KEYS = frozenset({"banli-insecure-development-key-do-not-use-in-production"})
+SECRET_KEY_MIN_LENGTH = 50  # Django's own deploy check (security.W009) asks for 50
+
+
+def _usable_secret_key(key: str) -> bool:
+    return (
+        len(key) >= SECRET_KEY_MIN_LENGTH
+        and len(set(key)) >= 5
+        and key not in PUBLISHED_SECRET_KEYS
+        and not key.startswith("django-insecure-")
+    )
+
+
+def _development_secret_key(path: Path) -> str:
+    """A key of this installation, generated once into var/ (mode 0600) and reused, so that
+    sessions survive a restart and no key in the code signs anything."""
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if _usable_secret_key(key):
+        return key
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        # A hard link publishes the finished file atomically and fails if another process
+        # (a second worker, the test runner) won the race: then both use the winner's key.
+        os.link(temporary, path)
+    except FileExistsError:
+        if not _usable_secret_key(path.read_text().strip()):
+            os.replace(temporary, path)  # an empty or short file: replace it
+    except OSError:
+        os.replace(temporary, path)  # a file system without hard links
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("BANLI_SECRET_KEY", "").strip()
+if BANLI_PRODUCTION:
+    # Whatever else is set: production never falls back to a generated or published key.
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("BANLI_SECRET_KEY must be set when BANLI_PRODUCTION=1")
+    if not _usable_secret_key(SECRET_KEY):
+        raise ImproperlyConfigured(
+            f"BANLI_SECRET_KEY must be a random string of at least {SECRET_KEY_MIN_LENGTH} "
+            "characters, not a published or example key (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')"
+        )
+elif not SECRET_KEY:
+    SECRET_KEY = _development_secret_key(VAR_DIR / "secret_key")
+
+ALLOWED_HOSTS = env_list(
+    "BANLI_ALLOWED_HOSTS", "" if BANLI_PRODUCTION else "127.0.0.1,localhost,testserver"
+)
+if BANLI_PRODUCTION and not ALLOWED_HOSTS:
+    # Otherwise every request would be refused with a 400 and nothing would say why.
+    raise ImproperlyConfigured(
+        "BANLI_ALLOWED_HOSTS must name the site's host names when BANLI_PRODUCTION=1"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,12 +129,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files keep their own caching; every page gets the rest.
+    "banli.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "banli.core.middleware.SiteLanguageFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "banli.core.middleware.SecurityContextMiddleware",
     "banli.bodies.middleware.CurrentBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -140,23 +220,111 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# ---------------------------------------------------------------------------------------------
+# Transport, cookies and headers (docs/security.md, "Behind a reverse proxy")
+
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
-SECURE = env_bool("BANLI_PRODUCTION", False)
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not from the cookie
+SECURE = BANLI_PRODUCTION
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if SECURE:
+CSRF_TRUSTED_ORIGINS = env_list("BANLI_CSRF_TRUSTED_ORIGINS")
+# Only a proxy that sets these headers itself (and strips a client's) may be trusted with
+# them: otherwise any client could claim to have come over HTTPS or from another address.
+BANLI_BEHIND_PROXY = env_bool("BANLI_BEHIND_PROXY", False)
+BANLI_PROXY_HOPS = env_int("BANLI_PROXY_HOPS", 1)  # proxies that append to X-Forwarded-For
+if BANLI_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 3600
+if SECURE:
+    # One year, every subdomain; an intranet terminating TLS elsewhere may turn the redirect
+    # off (BANLI_SSL_REDIRECT=0) or shorten HSTS while trying HTTPS out (BANLI_HSTS_SECONDS).
+    SECURE_SSL_REDIRECT = env_bool("BANLI_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("BANLI_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("BANLI_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("BANLI_HSTS_PRELOAD", False)
+# Preloading is a submission to the browsers' built-in lists that only the owner of the whole
+# domain can decide (and hardly ever undo); banli does not opt a government domain in for it.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# Content-Security-Policy sent by banli.core.middleware.SecurityHeadersMiddleware: no inline
+# scripts or styles anywhere, nothing from other origins (an intranet has no CDN anyway).
+BANLI_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if os.environ.get("BANLI_CSP_REPORT_URI"):
+    BANLI_CSP["report-uri"] = [os.environ["BANLI_CSP_REPORT_URI"]]
+# Report-only while trying a new policy out: the browser reports and blocks nothing.
+BANLI_CSP_REPORT_ONLY = env_bool("BANLI_CSP_REPORT_ONLY", False)
+# Browser features no page of banli uses; the public pages may one day ask for the camera.
+BANLI_PERMISSIONS_POLICY = os.environ.get(
+    "BANLI_PERMISSIONS_POLICY",
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), hid=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=()",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Logging: errors with tracebacks and the security events go to stderr and/or a file
+
+LOG_LEVEL = os.environ.get("BANLI_LOG_LEVEL", "INFO").upper()
+LOG_TO_STDERR = env_bool("BANLI_LOG_TO_STDERR", True)
+# A relative name is under var/ (BANLI_LOG_FILE=banli.log -> var/banli.log).
+LOG_FILE = os.environ.get("BANLI_LOG_FILE", "").strip()
+LOG_FILE_MAX_BYTES = env_int("BANLI_LOG_MAX_BYTES", 10 * 1024 * 1024)
+LOG_FILE_BACKUPS = env_int("BANLI_LOG_BACKUPS", 10)
+_log_handlers: dict[str, dict] = {}
+if LOG_TO_STDERR:
+    _log_handlers["stderr"] = {"class": "logging.StreamHandler", "formatter": "plain"}
+if LOG_FILE:
+    _log_path = VAR_DIR / LOG_FILE
+    _log_path.parent.mkdir(parents=True, exist_ok=True)
+    _log_handlers["file"] = (
+        {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": str(_log_path),
+            "maxBytes": LOG_FILE_MAX_BYTES,
+            "backupCount": LOG_FILE_BACKUPS,
+            "encoding": "utf-8",
+            "formatter": "plain",
+        }
+        # Several worker processes must not rotate one file each: BANLI_LOG_MAX_BYTES=0 leaves
+        # rotation to logrotate, and the handler reopens the file it moved.
+        if LOG_FILE_MAX_BYTES > 0
+        else {
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(_log_path),
+            "encoding": "utf-8",
+            "formatter": "plain",
+        }
+    )
+_to = list(_log_handlers)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}
+    },
+    "handlers": _log_handlers,
     "loggers": {
-        "banli": {"handlers": ["console"], "level": os.environ.get("BANLI_LOG_LEVEL", "INFO")},
+        # 5xx with their traceback (Django logs them before handler500 renders the page);
+        # 4xx are warnings there, and the ones that matter are security events below.
+        "django.request": {"handlers": _to, "level": "ERROR", "propagate": False},
+        # Refused hosts, CSRF failures, suspicious file names and sessions.
+        "django.security": {"handlers": _to, "level": "WARNING", "propagate": False},
+        "banli": {"handlers": _to, "level": LOG_LEVEL, "propagate": False},
+        # Every login, failure, lockout, denial, export and admin action (core.security).
+        "banli.security": {"handlers": _to, "level": "INFO", "propagate": False},
     },
 }
 

@@ -1,16 +1,23 @@
 """Pages that belong to no one app: the start page and the error pages."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from banli.bodies.access import membership_in
+from banli.bodies.access import current_membership, membership_in
 from banli.bodies.middleware import SESSION_KEY
+from banli.core.models import SecurityEventKind
+from banli.core.security import record_security_event
 from banli.core.web import int_or_none
 
 from .navigation import links_for
+
+logger = logging.getLogger("banli")
 
 
 @login_required
@@ -38,6 +45,15 @@ def switch_body(request):
 
 
 def forbidden(request, exception=None):
+    """The 403 page; every refusal that reaches it is a security event."""
+    membership = current_membership(getattr(request, "user", None))
+    record_security_event(
+        SecurityEventKind.PERMISSION_DENIED,
+        request=request,
+        body=membership.body_id if membership is not None else None,
+        reason=str(exception or ""),
+        error=type(exception).__name__ if exception is not None else "",
+    )
     message = _("You are not allowed to open this page.")
     return render(request, "error.html", {"status": 403, "message": message}, status=403)
 
@@ -53,5 +69,12 @@ def bad_request(request, exception=None):
 
 
 def server_error(request):
+    """The 500 page. Django has already logged the error with its traceback on
+    "django.request" (settings.LOGGING); this only answers the user. If the page itself cannot
+    be drawn (the database is down, so the navigation cannot be read) a plain text answers."""
     message = _("Something went wrong on our side. The error was logged; please try again.")
-    return render(request, "error.html", {"status": 500, "message": message}, status=500)
+    try:
+        return render(request, "error.html", {"status": 500, "message": message}, status=500)
+    except Exception:
+        logger.exception("the error page could not be drawn")
+        return HttpResponseServerError(message, content_type="text/plain; charset=utf-8")

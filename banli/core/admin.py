@@ -1,11 +1,15 @@
+import functools
+
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .calendar import complete_calendar_year, remove_calendar_day, set_calendar_day
 from .errors import DomainError
-from .models import CalendarDay, HistoryEntry
+from .models import CalendarDay, HistoryEntry, SecurityEvent, SecurityEventKind
+from .security import admin_bulk_action, record_security_event
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,6 +43,49 @@ class HistoryEntryAdmin(ReadOnlyAdmin):
     list_filter = ["action", "actor_kind", "target_type"]
     search_fields = ["action", "reason", "actor_label"]
     date_hierarchy = "at"
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only, and no one deletes from it: the security log is evidence."""
+
+    list_display = ["at", "kind", "username", "ip_address", "path"]
+    list_filter = ["kind"]
+    search_fields = ["username", "ip_address", "path"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@functools.wraps(django_delete_selected)
+def delete_selected(modeladmin, request, queryset):
+    """Django's "delete selected" action, with one security event for the batch (the admin
+    writes a batch's change log with bulk_create, which no signal reports)."""
+    if not request.POST.get("post"):
+        return django_delete_selected(modeladmin, request, queryset)
+    objects = [[str(obj.pk), str(obj)[:200]] for obj in queryset]
+    with admin_bulk_action():
+        response = django_delete_selected(modeladmin, request, queryset)
+    if response is None:  # deleted; otherwise the confirmation page is shown again
+        opts = modeladmin.model._meta
+        record_security_event(
+            SecurityEventKind.ADMIN_ACTION,
+            request=request,
+            action="deletion",
+            model=f"{opts.app_label}.{opts.model_name}",
+            objects=objects,
+        )
+    return response
+
+
+admin.site.add_action(delete_selected, "delete_selected")
 
 
 @admin.register(CalendarDay)

@@ -1,9 +1,12 @@
-"""What every app shares: the append-only history and the official calendar's overrides."""
+"""What every app shares: the append-only history, the security log and the official
+calendar's overrides."""
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
@@ -123,6 +126,79 @@ class HistoryEntry(models.Model):
     @property
     def changes_state(self) -> bool:
         return self.from_state != self.to_state
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", _("Login")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOCKOUT = "lockout", _("Lockout")
+    LOGOUT = "logout", _("Logout")
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor authentication enrolled")
+    TWO_FACTOR_DISABLED = "2fa_disabled", _("Two-factor authentication disabled")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    PERMISSION_DENIED = "permission_denied", _("Permission denied")
+    EXPORT = "export", _("Export")
+    ADMIN_ACTION = "admin_action", _("Administrative action")
+
+
+class SecurityEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("security events cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("security events cannot be deleted")
+
+
+class SecurityEvent(models.Model):
+    """One event of the security log (安全审计日志): a login, a failure, a lockout, a change of
+    the second factor, a refused request, an export, an administrator's change.
+
+    Append-only like the history: the ORM refuses to change or delete a row, and on
+    PostgreSQL a trigger refuses UPDATE and DELETE from any client (migration 0010)."""
+
+    # The wall clock, not core.clock: an audit trail records when it really happened.
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=32, choices=SecurityEventKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # As typed or as it was at the time: a failed login names an account that may not exist.
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    # The body the user worked in; a plain number because core knows nothing of bodies.
+    body_id = models.PositiveBigIntegerField(_("body"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    path = models.CharField(_("path"), max_length=300, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "at"]),
+            models.Index(fields=["user", "at"]),
+            models.Index(fields=["ip_address", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.username}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("security events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("security events cannot be deleted")
 
 
 class CalendarDay(models.Model):

@@ -16,8 +16,9 @@ import datetime as dt
 import functools
 import itertools
 import random
+import secrets
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -594,10 +595,10 @@ def unit_username(spec: BodySpec, unit: str, role: Any) -> str:
 class Setup:
     """Creates one body with everything that is configuration rather than history."""
 
-    def __init__(self, spec: BodySpec, password_hash: str):
+    def __init__(self, spec: BodySpec, hashes: "PasswordHashes"):
         self.spec = spec
         self.rng = random.Random(f"{SEED}-{spec.code}-setup")
-        self.password_hash = password_hash
+        self.hashes = hashes
         self.accounts = [a for a in ACCOUNTS if a.body == spec.code]
         taken = [a.name for a in self.accounts] + [n[0] for n in spec.named.values()]
         self.names = NamePool(self.rng, taken)
@@ -608,7 +609,7 @@ class Setup:
         user = get_user_model().objects.create(
             username=username,
             first_name=name,
-            password=self.password_hash if demo else make_password(None),
+            password=self.hashes(username) if demo else make_password(None),
         )
         Membership.objects.create(
             user=user,
@@ -1650,9 +1651,31 @@ def demo_exists() -> bool:
     return bool(found)
 
 
+class PasswordHashes:
+    """The demo accounts' password hashes: the shared demo password (hashed once), or the
+    random password of each account when the demo is built on a production database."""
+
+    def __init__(self, passwords: Mapping[str, str] | None = None):
+        self.passwords = passwords
+        self._hashes: dict[str, str] = {}
+
+    def __call__(self, username: str) -> str:
+        password = self.passwords[username] if self.passwords is not None else PASSWORD
+        if password not in self._hashes:
+            self._hashes[password] = make_password(password)
+        return self._hashes[password]
+
+
+def random_passwords() -> dict[str, str]:
+    """A random password for every demo account (shown once by `banli demo`)."""
+    return {account.username: secrets.token_urlsafe(12) for account in ACCOUNTS}
+
+
 @transaction.atomic
-def build_demo() -> list[str]:
-    """Build the demo in one transaction; returns a line of figures per body."""
+def build_demo(passwords: Mapping[str, str] | None = None) -> list[str]:
+    """Build the demo in one transaction; returns a line of figures per body.
+
+    `passwords` maps every demo account to its password; by default they share PASSWORD."""
     clash = sorted(
         get_user_model()
         .objects.filter(username__in=planned_usernames())
@@ -1663,12 +1686,12 @@ def build_demo() -> list[str]:
             _("These usernames are already taken: %(names)s. Use a fresh database.")
             % {"names": ", ".join(clash)}
         )
-    password_hash = make_password(PASSWORD)
+    hashes = PasswordHashes(passwords)
     admin = next(a for a in ACCOUNTS if a.superuser)
     get_user_model().objects.create(
         username=admin.username,
         first_name=admin.name,
-        password=password_hash,
+        password=hashes(admin.username),
         is_staff=True,
         is_superuser=True,
     )
@@ -1676,7 +1699,7 @@ def build_demo() -> list[str]:
     stories: list[Story] = []
     casts = []
     for spec in BODIES:
-        cast = Setup(spec, password_hash).run()
+        cast = Setup(spec, hashes).run()
         casts.append(cast)
         plans = Planner(cast).plans()
         mine = [Story(cast, plan, index, days) for index, plan in enumerate(plans)]
@@ -1739,8 +1762,9 @@ def _sweep() -> None:
 # The accounts table
 
 
-def account_rows() -> list[tuple[str, str, str, str]]:
-    """(username, password, role, body) for every demo account."""
+def account_rows(passwords: Mapping[str, str] | None = None) -> list[tuple[str, str, str, str]]:
+    """(username, password, role, body) for every demo account; `passwords` as build_demo's
+    (by default the shared demo password)."""
     names = {s.code: s.name for s in BODIES}
     unit_names = {
         (s.code, u.key): (u.city if s.body_type == BodyType.CONGRESS else u.district)
@@ -1755,7 +1779,8 @@ def account_rows() -> list[tuple[str, str, str, str]]:
         body = names[account.body] if account.body else _("all bodies")
         if account.username in ALSO_IN:
             body = f"{body}, {names[ALSO_IN[account.username][0]]}"
-        rows.append((account.username, PASSWORD, f"{role} ({account.name})", body))
+        password = passwords[account.username] if passwords is not None else PASSWORD
+        rows.append((account.username, password, f"{role} ({account.name})", body))
     return rows
 
 
