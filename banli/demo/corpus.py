@@ -1042,7 +1042,8 @@ TOPICS = (
     ),
 )
 
-# Items staff refuse (不予立案/不予登记), each with the ground it is refused on (docs/domain.md §10.3).
+# Items staff refuse (不予立案/不予登记), each with the ground it is refused on
+# (docs/domain.md §10.3).
 REFUSED = (
     (
         "解决本人子女入学问题",
