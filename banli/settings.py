@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "banli.core.middleware.SiteLanguageFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "banli.core.limits.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -134,7 +135,16 @@ WHITENOISE_USE_FINDERS = True
 # Uploads live outside any web root and are served only through permission-checked views.
 MEDIA_ROOT = Path(os.environ.get("BANLI_MEDIA_ROOT", VAR_DIR / "uploads"))
 UPLOAD_MAX_BYTES = int(os.environ.get("BANLI_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# A whole request (a form with several files), refused with 413 from its Content-Length
+# before its body is read (banli.core.limits); the reverse proxy should enforce the same.
+REQUEST_MAX_BYTES = int(
+    os.environ.get("BANLI_REQUEST_MAX_BYTES", str(UPLOAD_MAX_BYTES * 5 + 1024 * 1024))
+)
+# The form fields without the files (a long motion is well under 1 MB of text), and the size
+# above which an uploaded file is spooled to a temporary file rather than kept in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("BANLI_UPLOAD_MAX_FILES", "20"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
