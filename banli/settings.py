@@ -145,6 +145,12 @@ REQUEST_MAX_BYTES = int(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("BANLI_UPLOAD_MAX_FILES", "20"))
+# Office files with VBA macros or ActiveX controls (refused unless a deployment needs them).
+UPLOAD_ALLOW_MACROS = env_bool("BANLI_UPLOAD_ALLOW_MACROS", False)
+# A .docx/.xlsx is a zip: what it may unpack to, in bytes, parts and per-part ratio.
+UPLOAD_ZIP_MAX_BYTES = 100 * 1024 * 1024
+UPLOAD_ZIP_MAX_ENTRIES = 2000
+UPLOAD_ZIP_MAX_RATIO = 200
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -4,6 +4,10 @@ and a file whose transaction rolls back leaves nothing on disk."""
 
 import datetime as dt
 import io
+import struct
+import time
+import zipfile
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,7 +25,6 @@ from .factories import on
 DAY = dt.date(2026, 3, 2)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << >>\n%%EOF\n"
 PE = b"MZ\x90\x00" + b"\x00" * 60 + b"This program cannot be run in DOS mode.\r\r\n$"
 
 
@@ -43,6 +46,230 @@ def refusal(name: str, content: bytes) -> str:
     with pytest.raises(ValidationFailed) as refused:
         check_upload(upload(name, content))
     return str(refused.value)
+
+
+# --- Office Open XML ---------------------------------------------------------------------------
+
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+EXCEL_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
+def content_types(main_part: str, main_type: str, extra: str = "") -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/{main_part}" ContentType="{main_type}"/>{extra}</Types>'
+    )
+
+
+def package(parts: dict[str, bytes | str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def docx(extra_parts=None, *, main_type=WORD_MAIN, extra_types="") -> bytes:
+    """A minimal Word document, as Word writes one (content types, relationships, body)."""
+    return package(
+        {
+            "[Content_Types].xml": content_types("word/document.xml", main_type, extra_types),
+            "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="word/document.xml"/></Relationships>',
+            "word/document.xml": '<?xml version="1.0"?><w:document xmlns:w="http://schemas.'
+            'openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
+            "关于增加老旧小区停车位的建议</w:t></w:r></w:p></w:body></w:document>",
+            **(extra_parts or {}),
+        }
+    )
+
+
+def xlsx() -> bytes:
+    return package(
+        {
+            "[Content_Types].xml": content_types("xl/workbook.xml", EXCEL_MAIN),
+            "_rels/.rels": "<Relationships/>",
+            "xl/workbook.xml": "<workbook><sheets><sheet name='调研数据' sheetId='1'/></sheets>"
+            "</workbook>",
+            "xl/worksheets/sheet1.xml": "<worksheet><sheetData/></worksheet>",
+        }
+    )
+
+
+def test_real_minimal_docx_and_xlsx_are_accepted():
+    assert check_upload(upload("建议.docx", docx())) == DOCX_TYPE
+    assert check_upload(upload("调研数据.xlsx", xlsx())) == XLSX_TYPE
+
+
+def test_zip_bomb_named_docx_is_refused_without_unpacking_it():
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(docx())) as honest,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
+        for part in honest.infolist():
+            bomb.writestr(part, honest.read(part))
+        with bomb.open("word/media/image1.png", "w") as inflated:
+            for _ in range(110):
+                inflated.write(b"\0" * (1024 * 1024))
+    assert len(buffer.getvalue()) < 1024 * 1024  # 110 MB unpacked from a few hundred KB
+
+    started = time.perf_counter()
+    message = refusal("建议.docx", buffer.getvalue())
+    assert "unpacks to more than 100 MB" in message and "zip bomb" in message
+    assert time.perf_counter() - started < 0.5  # read the directory, unpacked nothing
+
+
+def test_highly_compressed_part_is_refused_as_a_bomb():
+    message = refusal("建议.docx", docx({"word/media/image1.png": b"\0" * (5 * 1024 * 1024)}))
+    assert "compressed more than 200 times" in message
+
+
+def test_package_with_too_many_parts_is_refused():
+    parts = {f"word/media/image{n}.png": b"" for n in range(2001)}
+    assert "more than 2000 parts" in refusal("建议.docx", docx(parts))
+
+
+def test_package_whose_headers_lie_about_sizes_is_refused():
+    honest = docx({"word/media/image1.png": b"\0" * 4096})
+    # Shrink the declared size of the part in both headers: unpacking past it breaks the CRC.
+    lying = honest.replace(struct.pack("<I", 4096), struct.pack("<I", 16))
+    assert lying != honest
+    assert "not a valid .docx document" in refusal("建议.docx", lying)
+
+
+def test_docx_holding_an_exe_is_refused():
+    message = refusal("建议.docx", docx({"word/embeddings/setup.exe": PE}))
+    assert "contains a program (word/embeddings/setup.exe)" in message
+
+
+def test_docx_with_a_program_inside_an_embedded_ole_object_is_refused():
+    message = refusal("建议.docx", docx({"word/embeddings/oleObject1.bin": b"\0" * 512 + PE}))
+    assert "contains a program" in message
+
+
+def test_docx_with_an_ole_packaged_script_is_refused():
+    packaged = "\x01Ole10Native".encode("utf-16-le") + b"\0" * 64 + b"invoice.vbs\0C:\\x.vbs\0"
+    message = refusal("建议.docx", docx({"word/embeddings/oleObject1.bin": packaged}))
+    assert "contains a program" in message
+
+
+def test_docx_with_an_embedded_pdf_is_accepted():
+    embedded = "\x01Ole10Native".encode("utf-16-le") + b"\0" * 64 + b"report.pdf\0%PDF-1.4"
+    assert check_upload(upload("建议.docx", docx({"word/embeddings/oleObject1.bin": embedded})))
+
+
+def test_macro_enabled_docx_is_refused_unless_the_deployment_allows_macros(settings):
+    with_macros = docx({"word/vbaProject.bin": b"\xcc\x61" + b"\0" * 100})
+    message = refusal("建议.docx", with_macros)
+    assert "contains macros or active controls" in message
+    settings.UPLOAD_ALLOW_MACROS = True
+    assert check_upload(upload("建议.docx", with_macros)) == DOCX_TYPE
+
+
+def test_docx_declaring_a_macro_enabled_content_type_is_refused():
+    declared = docx(main_type="application/vnd.ms-word.document.macroEnabled.main+xml")
+    assert "not a valid .docx document" in refusal("建议.docx", declared)
+    extra = '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+    assert "contains macros" in refusal("建议.docx", docx(extra_types=extra))
+
+
+def test_docx_with_activex_controls_is_refused():
+    message = refusal("建议.docx", docx({"word/activeX/activeX1.xml": "<ax:ocx/>"}))
+    assert "contains macros or active controls" in message
+
+
+def test_a_zip_that_is_not_a_word_document_is_refused():
+    assert "not a valid .docx" in refusal("建议.docx", package({"readme.txt": "hello"}))
+    assert "not a valid .xlsx" in refusal("调研数据.xlsx", docx())
+    assert "not a valid .docx" in refusal("建议.docx", b"PK\x03\x04 truncated")
+
+
+# --- Old Office files (OLE2) -------------------------------------------------------------------
+
+
+def ole2(*entries: str) -> bytes:
+    """A compound file's header and one directory sector holding the named entries."""
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * (512 - 8)
+    directory = b""
+    for name in ("Root Entry", "WordDocument", *entries):
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        directory += encoded.ljust(64, b"\0") + struct.pack("<H", len(encoded)) + b"\0" * 62
+    return header + directory.ljust(512, b"\0") + "正文 Macros _VBA_PROJECT".encode("utf-16-le")
+
+
+def test_old_word_file_with_a_vba_project_is_refused_and_a_plain_one_accepted():
+    assert "contains macros" in refusal("建议.doc", ole2("Macros", "VBA", "_VBA_PROJECT"))
+    assert "contains macros" in refusal("数据.xls", ole2("_VBA_PROJECT_CUR"))
+    # The words in the document's text are not directory entries.
+    assert check_upload(upload("建议.doc", ole2("1Table"))) == "application/msword"
+
+
+# --- PDF and images ----------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def test_pdf_html_polyglot_is_refused():
+    polyglot = b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n"
+    message = refusal("答复函.pdf", polyglot + PDF[9:])
+    assert "also contains web-page or script code" in message
+    trailing = PDF + b"\0" * 20000 + b"<SCRIPT>fetch('/x')</SCRIPT>"
+    assert "web-page or script code" in refusal("答复函.pdf", trailing)
+
+
+def test_plain_pdf_is_accepted():
+    assert check_upload(upload("答复函.pdf", PDF)) == "application/pdf"
+
+
+@pytest.mark.parametrize(
+    "active",
+    [
+        b"<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
+        b"<< /AA << /O << /S /J#61vaScript /J#53 (app.alert(1)) >> >> >>",
+        b"<< /OpenAction << /S /Launch /F (cmd.exe) >> >>",
+        b"<< /Names << /EmbeddedFiles 9 0 R >> >>",
+        b"<< /A << /S /URI /URI (javascript:alert(1)) >> >>",
+    ],
+)
+def test_pdf_with_active_content_is_refused(active):
+    # In the middle of the file, where only the look at the PDF's objects finds it.
+    padding = b"%" + b"0" * 20000 + b"\n"
+    pdf = PDF.replace(b"1 0 obj << /Type /Catalog", padding + b"1 0 obj " + active + b" <<")
+    pdf = pdf.replace(b"trailer", padding + b"trailer")
+    assert "The PDF contains active content" in refusal("答复函.pdf", pdf)
+
+
+def test_pdf_hiding_a_script_in_a_compressed_object_stream_is_refused():
+    packed = zlib.compress(b"5 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj")
+    pdf = (
+        PDF[:-6]
+        + b"3 0 obj << /Type /ObjStm /N 1 /First 0 /Filter /FlateDecode >>\nstream\n"
+        + packed
+        + b"\nendstream endobj\n%%EOF\n"
+    )
+    assert "(/JS, /JavaScript)" in refusal("答复函.pdf", pdf)
+
+
+def test_pdf_page_content_is_not_mistaken_for_active_content():
+    content = zlib.compress(b"BT /F1 12 Tf (/JS /Launch) Tj ET" * 50)
+    pdf = (
+        PDF[:-6] + b"4 0 obj << /Length 9 >>\nstream\n" + content + b"\nendstream\nendobj\n%%EOF\n"
+    )
+    assert check_upload(upload("答复函.pdf", pdf)) == "application/pdf"
+
+
+def test_image_that_is_also_a_web_page_is_refused():
+    png = b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + b"\0" * 17
+    assert check_upload(upload("现场照片.png", png)) == "image/png"
+    polyglot = png + b"tEXt<svg onload=alert(1)>"
+    assert "web-page or script code (<svg)" in refusal("现场照片.png", polyglot)
 
 
 # --- Request size --------------------------------------------------------------------------------
@@ -136,3 +363,24 @@ def test_too_many_files_in_one_form_get_a_page_that_says_so(client, world, setti
     assert response.status_code == 413
     assert "Too many files at once: at most 2 can be sent." in response.content.decode()
     assert not Item.objects.exists()
+
+
+def test_a_refused_file_is_named_next_to_the_upload_field(client, world, media):
+    client.force_login(world.deputy)
+    data = {
+        "kind": "suggestion",
+        "session": world.session.pk,
+        "title": "关于增加老旧小区停车位的建议",
+        "text": "老旧小区停车难问题突出。",
+        "category": world.category.pk,
+        "attachments": [upload("建议.docx", docx({"word/embeddings/setup.exe": PE}))],
+    }
+    with on(DAY):
+        response = client.post(reverse("items:create"), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors["attachments"]
+    assert errors == [
+        "建议.docx: The document contains a program (word/embeddings/setup.exe); "
+        "documents with programs are not accepted."
+    ]
+    assert not Item.objects.exists() and files_under(media) == []

@@ -1,5 +1,6 @@
 """Uploads: only the document and image types bodies exchange, within the size limit, and only
-when the bytes are what the name says (a renamed .exe is refused)."""
+when the bytes are what the name says (a renamed .exe is refused) and carry nothing that runs
+(macros, programs, scripts, web pages hidden in a PDF)."""
 
 from collections.abc import Callable
 
@@ -8,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import upload_checks
 from .errors import ValidationFailed
 from .history import record
 from .models import Attachment
@@ -25,14 +27,32 @@ ALLOWED = {
     "jpeg": (b"\xff\xd8\xff", "image/jpeg"),
     "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
 }
+# The result of a check, kept on the upload object: a form checks it when it validates and
+# attach() checks it again.
+CHECKED = "_banli_checked"
 
 
 def allowed_extensions() -> str:
     return ", ".join(sorted(ALLOWED))
 
 
-def check_upload(upload) -> str:
-    """The content type to serve the upload with, or a ValidationFailed that says why not."""
+def check_upload(upload, *, allow_macros: bool | None = None) -> str:
+    """The content type to serve the upload with, or a ValidationFailed that says why not.
+
+    `allow_macros` defaults to the UPLOAD_ALLOW_MACROS setting; a per-body switch can pass it
+    once BodyRules carries one."""
+    if allow_macros is None:
+        allow_macros = settings.UPLOAD_ALLOW_MACROS
+    key = (upload.size, allow_macros)
+    checked = getattr(upload, CHECKED, None)
+    if checked is not None and checked[0] == key:
+        return checked[1]
+    content_type = _check(upload, allow_macros=allow_macros)
+    setattr(upload, CHECKED, (key, content_type))
+    return content_type
+
+
+def _check(upload, *, allow_macros: bool) -> str:
     name = (getattr(upload, "name", "") or "").strip()
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED:
@@ -55,6 +75,14 @@ def check_upload(upload) -> str:
         raise ValidationFailed(
             _("The file's content does not match its type (.%(ext)s).") % {"ext": extension}
         )
+    if magic == ZIP:
+        upload_checks.inspect_ooxml(upload, extension, allow_macros=allow_macros)
+    elif magic == OLE2:
+        upload_checks.inspect_ole2(upload, extension, allow_macros=allow_macros)
+    else:
+        upload_checks.refuse_markup(upload)
+        if extension == "pdf":
+            upload_checks.inspect_pdf(upload)
     return content_type
 
 
