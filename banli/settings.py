@@ -151,6 +151,13 @@ UPLOAD_ALLOW_MACROS = env_bool("BANLI_UPLOAD_ALLOW_MACROS", False)
 UPLOAD_ZIP_MAX_BYTES = 100 * 1024 * 1024
 UPLOAD_ZIP_MAX_ENTRIES = 2000
 UPLOAD_ZIP_MAX_RATIO = 200
+# The optional virus scanner: clamd on a Unix socket or host:port. When configured and not
+# answering, uploads are refused unless BANLI_CLAMD_FAIL_OPEN is set.
+CLAMD_SOCKET = os.environ.get("BANLI_CLAMD_SOCKET", "")
+CLAMD_HOST = os.environ.get("BANLI_CLAMD_HOST", "")
+CLAMD_PORT = int(os.environ.get("BANLI_CLAMD_PORT", "3310"))
+CLAMD_TIMEOUT = float(os.environ.get("BANLI_CLAMD_TIMEOUT", "30"))
+CLAMD_FAIL_OPEN = env_bool("BANLI_CLAMD_FAIL_OPEN", False)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -4,7 +4,9 @@ and a file whose transaction rolls back leaves nothing on disk."""
 
 import datetime as dt
 import io
+import socket
 import struct
+import threading
 import time
 import zipfile
 import zlib
@@ -17,7 +19,7 @@ from django.urls import reverse
 
 from banli.core.errors import ValidationFailed
 from banli.core.limits import RequestSizeLimitMiddleware
-from banli.core.uploads import check_upload
+from banli.core.uploads import attach, check_upload
 from banli.items.models import Item
 
 from .factories import on
@@ -384,3 +386,73 @@ def test_a_refused_file_is_named_next_to_the_upload_field(client, world, media):
         "documents with programs are not accepted."
     ]
     assert not Item.objects.exists() and files_under(media) == []
+
+
+# --- The virus scanner -------------------------------------------------------------------------
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+class FakeClamd:
+    """clamd's INSTREAM protocol on 127.0.0.1: finds the EICAR test string, passes the rest."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(5)
+        self.port = self.server.getsockname()[1]
+        self.received: list[bytes] = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            with connection:
+                stream = connection.makefile("rb")
+                assert stream.read(10) == b"zINSTREAM\0"
+                data = b""
+                while size := struct.unpack("!L", stream.read(4))[0]:
+                    data += stream.read(size)
+                self.received.append(data)
+                verdict = b"Eicar-Test-Signature FOUND" if b"EICAR" in data else b"OK"
+                connection.sendall(b"stream: " + verdict + b"\0")
+
+    def close(self):
+        self.server.close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def clamd(settings):
+    fake = FakeClamd()
+    settings.CLAMD_HOST, settings.CLAMD_PORT, settings.CLAMD_TIMEOUT = "127.0.0.1", fake.port, 5
+    yield fake
+    fake.close()
+
+
+def test_an_infected_file_is_refused_and_a_clean_one_accepted(clamd):
+    infected = PDF + EICAR
+    message = refusal("答复函.pdf", infected)
+    assert "The virus scanner found Eicar-Test-Signature in the file" in message
+    assert check_upload(upload("答复函.pdf", PDF)) == "application/pdf"
+    assert clamd.received == [infected, PDF]
+
+
+def test_a_file_is_scanned_once_though_the_form_and_the_service_check_it(clamd, world):
+    checked = upload("答复函.pdf", PDF)
+    check_upload(checked)  # the form
+    with on(DAY):
+        attach(world.draft(), by=world.deputy, upload=checked)  # the service
+    assert clamd.received == [PDF]
+
+
+def test_a_configured_scanner_that_does_not_answer_refuses_uploads(settings):
+    unused = socket.create_server(("127.0.0.1", 0))
+    settings.CLAMD_HOST, settings.CLAMD_PORT = "127.0.0.1", unused.getsockname()[1]
+    unused.close()
+    assert "the virus scanner does not answer" in refusal("答复函.pdf", PDF)
+    settings.CLAMD_FAIL_OPEN = True
+    assert check_upload(upload("答复函.pdf", PDF)) == "application/pdf"

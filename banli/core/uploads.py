@@ -2,6 +2,7 @@
 when the bytes are what the name says (a renamed .exe is refused) and carry nothing that runs
 (macros, programs, scripts, web pages hidden in a PDF)."""
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -9,10 +10,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import upload_checks
+from . import clamd, upload_checks
 from .errors import ValidationFailed
 from .history import record
 from .models import Attachment
+
+log = logging.getLogger("banli.uploads")
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
@@ -28,7 +31,7 @@ ALLOWED = {
     "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
 }
 # The result of a check, kept on the upload object: a form checks it when it validates and
-# attach() checks it again.
+# attach() checks it again, and the virus scanner should see each file once.
 CHECKED = "_banli_checked"
 
 
@@ -83,7 +86,35 @@ def _check(upload, *, allow_macros: bool) -> str:
         upload_checks.refuse_markup(upload)
         if extension == "pdf":
             upload_checks.inspect_pdf(upload)
+    _scan_for_viruses(upload)
     return content_type
+
+
+def _scan_for_viruses(upload) -> None:
+    if not clamd.configured():
+        return
+    upload.seek(0)
+    try:
+        found = clamd.scan(upload)
+    except clamd.ScannerUnavailable as down:
+        if settings.CLAMD_FAIL_OPEN:
+            log.warning("virus scanner unavailable, file accepted unscanned: %s", down)
+            return
+        log.error("virus scanner unavailable, file refused: %s", down)
+        raise ValidationFailed(
+            _(
+                "Files cannot be accepted right now: the virus scanner does not answer. "
+                "Try again later or tell the administrator."
+            )
+        ) from down
+    finally:
+        upload.seek(0)
+    if found is not None:
+        log.warning("virus scanner found %s in an upload named %r", found, upload.name)
+        raise ValidationFailed(
+            _("The virus scanner found %(name)s in the file, so it is not accepted.")
+            % {"name": found}
+        )
 
 
 @transaction.atomic
