@@ -4,6 +4,7 @@ and a file whose transaction rolls back leaves nothing on disk."""
 
 import datetime as dt
 import io
+import os
 import socket
 import struct
 import threading
@@ -13,12 +14,16 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.signals import request_finished
+from django.db import transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
 from banli.core.errors import ValidationFailed
 from banli.core.limits import RequestSizeLimitMiddleware
+from banli.core.models import Attachment
 from banli.core.uploads import attach, check_upload
 from banli.items.models import Item
 
@@ -272,6 +277,80 @@ def test_image_that_is_also_a_web_page_is_refused():
     assert check_upload(upload("现场照片.png", png)) == "image/png"
     polyglot = png + b"tEXt<svg onload=alert(1)>"
     assert "web-page or script code (<svg)" in refusal("现场照片.png", polyglot)
+
+
+# --- Files are written only when the transaction commits ---------------------------------------
+
+
+@transaction.atomic
+def attach_then_refuse(item, *, by, upload):
+    """A use case that stores a file and then refuses (as a later check in a service would)."""
+    attach(item, by=by, upload=upload)
+    raise ValidationFailed("refused after the file was attached")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rollback_after_an_upload_leaves_no_file(world, media):
+    with on(DAY):
+        item = world.draft()
+        with pytest.raises(ValidationFailed):
+            attach_then_refuse(item, by=world.deputy, upload=upload("调研.pdf", PDF))
+    assert not Attachment.objects.exists()
+    request_finished.send(sender=None)  # the request that tried ends
+    assert files_under(media) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_upload_clears_what_a_rollback_left(world, media):
+    with on(DAY):
+        item = world.draft()
+        with pytest.raises(ValidationFailed):
+            attach_then_refuse(item, by=world.deputy, upload=upload("调研.pdf", PDF))
+        kept = attach(item, by=world.deputy, upload=upload("材料.pdf", PDF))
+    assert files_under(media) == [kept.file.name]
+
+
+def test_a_committed_upload_is_moved_into_place(world, media, django_capture_on_commit_callbacks):
+    with on(DAY), django_capture_on_commit_callbacks(execute=True):
+        item = world.draft()
+        attachment = attach(item, by=world.deputy, upload=upload("调研.pdf", PDF))
+        # Before the commit the file waits in the staging folder, not under its final name.
+        assert files_under(media) == [f"tmp/{attachment.file.name}"]
+    assert files_under(media) == [attachment.file.name]
+    assert attachment.file.name.startswith("attachments/2026/03/")
+
+
+def test_a_download_in_the_moment_before_the_move_gets_the_file(client, world, media):
+    with on(DAY):
+        item = world.draft()
+        attachment = attach(item, by=world.deputy, upload=upload("调研.pdf", PDF))
+    client.force_login(world.deputy)
+    response = client.get(reverse("items:attachment", args=[attachment.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_stale_staged_files_are_finished_or_removed(world, media):
+    with on(DAY):
+        item = world.draft()
+        committed = attach(item, by=world.deputy, upload=upload("调研.pdf", PDF))
+    orphan = media / "tmp/attachments/2026/03/0123456789abcdef.pdf"
+    orphan.write_bytes(PDF)
+    fresh = media / "tmp/attachments/2026/03/fedcba9876543210.pdf"
+    fresh.write_bytes(PDF)
+    day_ago = time.time() - 25 * 3600
+    for staged in (orphan, media / "tmp" / committed.file.name):
+        os.utime(staged, (day_ago, day_ago))
+
+    out = io.StringIO()
+    call_command("clean_uploads", stdout=out)
+
+    assert "1 staged upload(s) moved into place, 1 removed." in out.getvalue()
+    # The file whose row committed is in place; a file of a transaction still open is kept.
+    assert files_under(media) == [
+        committed.file.name,
+        "tmp/attachments/2026/03/fedcba9876543210.pdf",
+    ]
 
 
 # --- Request size --------------------------------------------------------------------------------

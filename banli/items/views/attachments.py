@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
 from banli.core.models import Attachment
-from banli.core.uploads import may_download
+from banli.core.uploads import may_download, open_attachment
 
 from ..models import Item
 from ..permissions import can_read
@@ -29,7 +29,7 @@ def download(request, pk):
     if not can_read(request.user, item) or not may_download(request.user, attachment):
         raise PermissionDenied
     try:
-        handle = attachment.file.open("rb")
+        handle = open_attachment(attachment)
     except OSError as missing:
         raise Http404 from missing
     response = FileResponse(
