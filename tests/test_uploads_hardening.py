@@ -301,12 +301,14 @@ def test_a_rollback_after_an_upload_leaves_no_file(world, media):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_next_upload_clears_what_a_rollback_left(world, media):
-    with on(DAY):
+def test_a_file_rolled_back_with_a_savepoint_goes_and_the_committed_one_stays(world, media):
+    with on(DAY), transaction.atomic():
         item = world.draft()
+        kept = attach(item, by=world.deputy, upload=upload("材料.pdf", PDF))
         with pytest.raises(ValidationFailed):
             attach_then_refuse(item, by=world.deputy, upload=upload("调研.pdf", PDF))
-        kept = attach(item, by=world.deputy, upload=upload("材料.pdf", PDF))
+    request_finished.send(sender=None)
+    assert list(Attachment.objects.all()) == [kept]
     assert files_under(media) == [kept.file.name]
 
 

@@ -150,6 +150,7 @@ def _staged_files() -> set[tuple]:
     return _pending.files
 
 
+@transaction.atomic
 def attach(obj, *, by, upload, root=None) -> Attachment:
     """Store an upload against `obj` (in the case file `root`) and record it in the history.
 
@@ -157,12 +158,6 @@ def attach(obj, *, by, upload, root=None) -> Attachment:
     transaction) and moved to the name the row records only once the transaction commits; a
     rollback leaves the staging file to discard_unpublished(), which runs when the request
     ends. Until the move, open_attachment() serves the staging file."""
-    discard_unpublished()  # left by a rollback since the last request ended, if any
-    with transaction.atomic():
-        return _attach(obj, by=by, upload=upload, root=root)
-
-
-def _attach(obj, *, by, upload, root) -> Attachment:
     content_type = check_upload(upload)
     root = root if root is not None else obj
     attachment = Attachment(
@@ -225,9 +220,11 @@ def _discard(entry) -> None:
 def discard_unpublished() -> None:
     """Remove the staged files whose transaction rolled back.
 
-    Django has no rollback hook; but once no transaction is open on this thread's connection,
-    a staged file that was not moved into place never will be (its on-commit move was
-    dropped with the transaction)."""
+    Django has no rollback hook; but once a request has ended with no transaction open on
+    this thread's connection, a staged file that was not moved into place never will be (its
+    on-commit move was dropped with the transaction). Not called sooner: while a commit's
+    callbacks run no transaction is open either, and a later callback may be the move.
+    Outside requests (a command that rolled back), `banli clean_uploads` removes them."""
     if transaction.get_connection().in_atomic_block:
         return
     for entry in list(_staged_files()):
