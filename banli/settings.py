@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "banli.core.middleware.SiteLanguageFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "banli.core.limits.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -214,7 +215,29 @@ WHITENOISE_USE_FINDERS = True
 # Uploads live outside any web root and are served only through permission-checked views.
 MEDIA_ROOT = Path(os.environ.get("BANLI_MEDIA_ROOT", VAR_DIR / "uploads"))
 UPLOAD_MAX_BYTES = int(os.environ.get("BANLI_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# A whole request (a form with several files), refused with 413 from its Content-Length
+# before its body is read (banli.core.limits); the reverse proxy should enforce the same.
+REQUEST_MAX_BYTES = int(
+    os.environ.get("BANLI_REQUEST_MAX_BYTES", str(UPLOAD_MAX_BYTES * 5 + 1024 * 1024))
+)
+# The form fields without the files (a long motion is well under 1 MB of text), and the size
+# above which an uploaded file is spooled to a temporary file rather than kept in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("BANLI_UPLOAD_MAX_FILES", "20"))
+# Office files with VBA macros or ActiveX controls (refused unless a deployment needs them).
+UPLOAD_ALLOW_MACROS = env_bool("BANLI_UPLOAD_ALLOW_MACROS", False)
+# A .docx/.xlsx is a zip: what it may unpack to, in bytes, parts and per-part ratio.
+UPLOAD_ZIP_MAX_BYTES = 100 * 1024 * 1024
+UPLOAD_ZIP_MAX_ENTRIES = 2000
+UPLOAD_ZIP_MAX_RATIO = 200
+# The optional virus scanner: clamd on a Unix socket or host:port. When configured and not
+# answering, uploads are refused unless BANLI_CLAMD_FAIL_OPEN is set.
+CLAMD_SOCKET = os.environ.get("BANLI_CLAMD_SOCKET", "")
+CLAMD_HOST = os.environ.get("BANLI_CLAMD_HOST", "")
+CLAMD_PORT = int(os.environ.get("BANLI_CLAMD_PORT", "3310"))
+CLAMD_TIMEOUT = float(os.environ.get("BANLI_CLAMD_TIMEOUT", "30"))
+CLAMD_FAIL_OPEN = env_bool("BANLI_CLAMD_FAIL_OPEN", False)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -3,6 +3,7 @@ other readers of a public item only when the reply is public."""
 
 import datetime as dt
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -13,6 +14,11 @@ from banli.items import services as items
 from .factories import make_proposer, on
 
 PDF = b"%PDF-1.4\n% reply letter\n"
+
+
+@pytest.fixture(autouse=True)
+def _uploads(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "uploads"
 
 
 def reply_with_file(world, *, public=False):

@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
 from banli.core.models import Attachment
-from banli.core.uploads import may_download
+from banli.core.uploads import may_download, open_attachment
 
 from ..models import Item
 from .access import item_pk
@@ -30,7 +30,7 @@ def download(request, pk):
     if attachment is None or not may_download(request.user, attachment):
         raise Http404
     try:
-        handle = attachment.file.open("rb")
+        handle = open_attachment(attachment)
     except OSError as missing:
         raise Http404 from missing
     response = FileResponse(
