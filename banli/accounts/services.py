@@ -252,19 +252,21 @@ def disable_two_factor(request) -> None:
 def verify_second_factor(request, user, token: str):
     """The device that accepts `token` (an authenticator code or an unused recovery code,
     which is then used up), or None. django-otp throttles repeated failures per device."""
-    token = token.strip().replace(" ", "")
+    token = token.strip().replace(" ", "").replace("-", "")
     if not token:
         return None
+    # Six digits are an authenticator code, anything else a recovery code: each is tried on
+    # its own kind of device only, so a recovery code does not count as a wrong app code
+    # (and throttle the app) or the other way round.
+    model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+    token = token.lower()
     with transaction.atomic():
-        for model in (TOTPDevice, StaticDevice):
-            for device in model.objects.devices_for_user(user).select_for_update():
-                if device.verify_token(token):
-                    if isinstance(device, StaticDevice):
-                        left = device.token_set.count()
-                        security_event(
-                            "2fa.recovery_code_used", user=user, request=request, left=left
-                        )
-                    return device
+        for device in model.objects.devices_for_user(user).select_for_update():
+            if device.verify_token(token):
+                if isinstance(device, StaticDevice):
+                    left = device.token_set.count()
+                    security_event("2fa.recovery_code_used", user=user, request=request, left=left)
+                return device
     security_event("2fa.failed", user=user, request=request, step="login")
     return None
 
