@@ -20,20 +20,22 @@ from django.utils.translation import gettext as _
 from . import services
 from .events import security_event
 
-# URL names a user in the middle of setting up the account may open.
-_SETUP = ("logout", "set_language", "accounts:verify", "accounts:password")
-_ENROLMENT = (*_SETUP, "accounts:two_factor", "accounts:account")
+# What a user may open while the account owes something: a new password, the code of this
+# session, or the enrolment the body requires.
+_ALWAYS = ("logout", "set_language")
+_PASSWORD = (*_ALWAYS, "accounts:password")
+_CODE = (*_ALWAYS, "accounts:verify")
+_ENROLMENT = (*_PASSWORD, "accounts:two_factor", "accounts:account")
 
 
-def _paths(names) -> set[str]:
-    return {reverse(name) for name in names}
+def _paths(names) -> frozenset[str]:
+    return frozenset(reverse(name) for name in names)
 
 
 class AccountSecurityMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self._setup: set[str] | None = None
-        self._enrolment: set[str] | None = None
+        self._allowed: dict[str, frozenset[str]] = {}
 
     def __call__(self, request):
         user = getattr(request, "user", None)
@@ -41,13 +43,19 @@ class AccountSecurityMiddleware:
             return self.get_response(request)
         return self._check(request, user) or self.get_response(request)
 
+    def _may_open(self, request, owes: str) -> bool:
+        if not self._allowed:
+            self._allowed = {
+                "password": _paths(_PASSWORD),
+                "code": _paths(_CODE),
+                "enrolment": _paths(_ENROLMENT),
+            }
+        return request.path_info in self._allowed[owes]
+
     def _exempt(self, request) -> bool:
         return request.path_info.startswith(settings.STATIC_URL)
 
     def _check(self, request, user):
-        if self._setup is None:
-            self._setup, self._enrolment = _paths(_SETUP), _paths(_ENROLMENT)
-        path = request.path_info
         session = request.session
         if services.SESSION_STARTED not in session:
             services.start_session(request, user)
@@ -63,15 +71,15 @@ class AccountSecurityMiddleware:
                 else _("Your session has ended. Please log in again."),
             )
             return redirect_to_login(request.get_full_path())
-        if session.get(services.SESSION_MUST_CHANGE) and path not in self._setup:
+        if session.get(services.SESSION_MUST_CHANGE) and not self._may_open(request, "password"):
             messages.info(request, _("Please choose a new password before you go on."))
             return redirect("accounts:password")
         if user.is_verified():
             return None
         if services.has_two_factor(user):
-            if path not in self._setup:
+            if not self._may_open(request, "code"):
                 return redirect_to_login(request.get_full_path(), reverse("accounts:verify"))
-        elif services.two_factor_required(user) and path not in self._enrolment:
+        elif services.two_factor_required(user) and not self._may_open(request, "enrolment"):
             messages.info(
                 request,
                 _("Your body requires two-factor authentication for your account: set it up."),
