@@ -134,7 +134,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # django-axes is the first backend: a locked-out account or address is refused before the
-# password is checked (docs/security.md, "Authentication").
+# password is checked (docs/authentication.md).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

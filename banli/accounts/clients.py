@@ -9,7 +9,7 @@ def client_address(request) -> str | None:
     Without proxies (BANLI_TRUSTED_PROXIES=0) that is the connection's address: a header sent
     by the client proves nothing. Behind N trusted reverse proxies, each appending the
     address it saw to X-Forwarded-For, the client is the N-th entry from the right; anything
-    further left was written by the client and is ignored (docs/security.md)."""
+    further left was written by the client and is ignored (docs/authentication.md)."""
     remote = request.META.get("REMOTE_ADDR") or None
     proxies = settings.BANLI_TRUSTED_PROXIES
     if proxies <= 0:

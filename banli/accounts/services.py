@@ -1,7 +1,7 @@
 """Account security use cases: who needs a second factor, enrolment and recovery codes,
 password changes and admin-issued resets, session lifetimes and ending sessions, unlocking.
 
-Rules (docs/security.md, "Authentication"):
+Rules (docs/authentication.md):
 - Staff, unit leaders and admins need two-factor authentication where their body's rules
   say so (`BodyRules.require_2fa`); everyone else may enrol. An admin of the platform
   (superuser or admin-site account) needs it as soon as any body requires it: the platform is

@@ -137,7 +137,7 @@ class BodyRules(models.Model):
         blank=True,
         help_text=_("CPPCC bodies: the grounds staff choose from when a proposal is refused."),
     )
-    # Security (docs/security.md, "Authentication"): who must log in with a second factor,
+    # Security (docs/authentication.md): who must log in with a second factor,
     # and how long a session may sit idle. Office accounts see other people's phone numbers
     # and the government's non-public replies, hence the shorter timeout.
     require_2fa = models.BooleanField(
