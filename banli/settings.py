@@ -151,7 +151,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "banli.accounts.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "banli.accounts.clients.client_address"
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token"]
+# Never stored in axes' records of failed attempts: the code of the second step.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token", "csrfmiddlewaretoken"]
 # Behind reverse proxies: how many of them stand in front of banli and append to
 # X-Forwarded-For. 0 (the default) trusts no header and uses the connection's address;
 # set it only when every request reaches banli through that many proxies.

@@ -6,6 +6,7 @@ import logging
 import time
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
@@ -203,3 +204,6 @@ def test_wrong_codes_count_towards_the_lockout(strict, settings):
     ]
     assert statuses == [200] * 9 + [429]
     assert password_step(Client(), strict.staff).status_code == 429
+    # axes keeps what was posted, but not the codes.
+    posted = "".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert "token=" in posted and "000000" not in posted
