@@ -16,23 +16,26 @@ import datetime as dt
 import secrets
 import string
 
+from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
+from django.db.models import Max, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from banli.bodies.access import memberships_of
-from banli.bodies.models import BodyRules, Role
+from banli.bodies.models import Body, BodyRules, Role
 from banli.core.errors import NotAllowed, ValidationFailed
 
 from .clients import client_address
@@ -64,8 +67,6 @@ def two_factor_required(user) -> bool:
         if set(membership.roles) & TWO_FACTOR_ROLES and membership.body.rules.require_2fa:
             return True
     if is_admin(user):
-        from banli.bodies.models import Body
-
         return (
             BodyRules.objects.filter(require_2fa=True).exists()
             or Body.objects.filter(rule_set__isnull=True).exists()
@@ -221,8 +222,6 @@ def confirm_enrolment(request, device: TOTPDevice, token: str) -> list[str]:
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _new_recovery_codes(user)
-    from django_otp import login as otp_login
-
     otp_login(request, device)
     security_event("2fa.enrolled", user=user, request=request)
     return codes
@@ -375,9 +374,6 @@ def lockouts() -> list[dict]:
     """The accounts and addresses locked out now: each with its failures and the time of
     the last one (axes counts an account over all addresses and an address over all
     accounts)."""
-    from axes.models import AccessAttempt
-    from django.db.models import Max, Sum
-
     since = timezone.now() - settings.AXES_COOLOFF_TIME
     recent = AccessAttempt.objects.filter(attempt_time__gte=since)
     locked = []

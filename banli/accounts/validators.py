@@ -12,6 +12,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from banli.bodies.models import Membership
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -168,8 +170,6 @@ def _context_words(user) -> list[str]:
         return []
     words = [user.get_username()]
     if user.pk is not None:
-        from banli.bodies.models import Membership
-
         for code, name in Membership.objects.filter(user_id=user.pk).values_list(
             "body__code", "body__name"
         ):

@@ -12,7 +12,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import get_user_model, login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticToken
 
 from banli.core.web import run
 
@@ -174,8 +175,6 @@ def account(request):
 
 
 def _recovery_codes_left(user) -> int:
-    from django_otp.plugins.otp_static.models import StaticToken
-
     return StaticToken.objects.filter(device__user=user).count()
 
 
@@ -271,8 +270,6 @@ def password_change(request):
     if request.method == "POST" and form.is_valid():
         services.change_password(request, request.user, form.cleaned_data["new_password1"])
         # The session stays valid; every other session of the user ends with the old hash.
-        from django.contrib.auth import update_session_auth_hash
-
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password was changed."))
         return redirect("accounts:account")
