@@ -6,6 +6,7 @@ choices mandatory: a real BANLI_SECRET_KEY, BANLI_ALLOWED_HOSTS, secure cookies,
 HTTPS redirect. docs/security.md lists every BANLI_* variable a deployment sets.
 """
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -118,8 +119,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "banli.core",
     "banli.bodies",
+    "banli.accounts",
     "banli.items",
     "banli.handling",
     "banli.supervision",
@@ -139,10 +145,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "banli.core.middleware.SecurityContextMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "banli.bodies.middleware.CurrentBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "banli.accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "banli.core.middleware.DomainErrorMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "banli.urls"
@@ -191,10 +201,51 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # OWASP ASVS 2.1.1: at least 12 characters.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # What Chinese users pick that the English list misses: zhangwei123, 1qaz2wsx, woaini1314.
+    {"NAME": "banli.accounts.validators.ChinesePatternValidator"},
+    # The body's own code and name, and the username, do not make a password.
+    {"NAME": "banli.accounts.validators.OwnContextValidator"},
 ]
+
+# django-axes is the first backend: a locked-out account or address is refused before the
+# password is checked (docs/authentication.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Ten failures in a row lock the account (whatever the address) and, separately, the address
+# (whatever the account), for BANLI_LOCKOUT_MINUTES; an admin unlocks sooner in the admin
+# (axes' access attempts), on /account/support/, or with `banli axes_reset_username NAME`.
+AXES_FAILURE_LIMIT = int(os.environ.get("BANLI_LOGIN_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("BANLI_LOCKOUT_MINUTES", "30")))
+# "In a row": a successful login starts the count again, and attempts during a lockout
+# neither count nor stretch it (else anyone could keep a colleague locked out for ever).
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "banli.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "banli.accounts.clients.client_address"
+# Never stored in axes' records of failed attempts: the code of the second step.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token", "csrfmiddlewaretoken"]
+
+# Sessions: an absolute lifetime from the login (ASVS 3.3.2), an idle timeout per body
+# (BodyRules; BANLI_ADMIN_IDLE_MINUTES for accounts that belong to no body) and the cookie
+# gone with the browser.
+BANLI_SESSION_MAX_HOURS = int(os.environ.get("BANLI_SESSION_MAX_HOURS", "12"))
+BANLI_ADMIN_IDLE_MINUTES = int(os.environ.get("BANLI_ADMIN_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = BANLI_SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# A reset link an admin hands over stays valid this long (and only until it is used).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("BANLI_RESET_LINK_HOURS", "24")) * 3600
+# The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = os.environ.get("BANLI_OTP_ISSUER", "banli")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -1,21 +1,22 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+from banli.accounts import views as accounts
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", accounts.login_view, name="login"),
     path("body/", views.switch_body, name="switch_body"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", accounts.logout_view, name="logout"),
+    path("account/", include("banli.accounts.urls")),
     path("items/", include("banli.items.urls")),
     path("handling/", include("banli.handling.urls")),
     path("supervision/", include("banli.supervision.urls")),
+    # One way in: the admin's own login would skip the second step and the lockout page.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

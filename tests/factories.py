@@ -31,6 +31,9 @@ def make_body(code=None, *, body_type=BodyType.CONGRESS, level=Level.CITY, **rul
     body = Body.objects.create(
         code=code or f"body-{n}", name=f"测试人大{n}", body_type=body_type, level=level
     )
+    # The suite logs staff in with force_login; tests of two-factor authentication ask for
+    # require_2fa=True themselves.
+    rules.setdefault("require_2fa", False)
     BodyRules.objects.create(body=body, **rules)
     for order, name in enumerate(
         ["经济发展类", "城乡建设管理类", "社会事业类", "社会治理及其他类"]

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import transaction
+from django.http import HttpRequest
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -174,9 +175,12 @@ def test_the_figures_look_like_the_seeds(demo):
 
 
 def test_every_role_has_an_account_that_logs_in(demo, client):
+    # django-axes checks the lockout of the request's address: client.login passes a request.
     users = get_user_model().objects.all()
     for account in builder.ACCOUNTS:
-        assert client.login(username=account.username, password=builder.PASSWORD), account
+        assert client.login(
+            request=HttpRequest(), username=account.username, password=builder.PASSWORD
+        ), account
         user = users.get(username=account.username)
         assert HAN.search(user.first_name)
         if account.superuser:
@@ -244,7 +248,7 @@ def test_the_item_page_opens_in_every_state(demo, client):
             if pk in private:
                 client.force_login(Item.objects.get(pk=pk).proposer.membership.user)
             else:
-                client.login(username=staff, password=builder.PASSWORD)
+                client.login(request=HttpRequest(), username=staff, password=builder.PASSWORD)
             response = client.get(reverse("items:detail", args=[pk]))
             assert response.status_code == 200, pk
 

@@ -1,6 +1,7 @@
 """Bodies (机关), their terms and sessions, rules, categories, people, units and roles."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -135,6 +136,31 @@ class BodyRules(models.Model):
         default=default_refusal_grounds,
         blank=True,
         help_text=_("CPPCC bodies: the grounds staff choose from when a proposal is refused."),
+    )
+    # Security (docs/authentication.md): who must log in with a second factor,
+    # and how long a session may sit idle. Office accounts see other people's phone numbers
+    # and the government's non-public replies, hence the shorter timeout.
+    require_2fa = models.BooleanField(
+        _("require two-factor authentication"),
+        default=True,
+        help_text=_(
+            "Staff, unit leaders and administrators log in with a code from an "
+            "authenticator app; everyone else may choose to."
+        ),
+    )
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        _("idle timeout for office accounts (minutes)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Staff, unit, supervision, audit and evaluation accounts are logged out after "
+            "this long without using the site."
+        ),
+    )
+    proposer_idle_timeout_minutes = models.PositiveSmallIntegerField(
+        _("idle timeout for deputies and members (minutes)"),
+        default=120,
+        validators=[MinValueValidator(1)],
     )
 
     class Meta:

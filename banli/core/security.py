@@ -76,7 +76,14 @@ def _body_id(body) -> int | None:
 
 # `kind` is a SecurityEventKind, typed Any: without django-stubs, mypy sees its members as tuples.
 def record_security_event(
-    kind: Any, *, request=None, user=None, body=None, username: str = "", **data
+    kind: Any,
+    *,
+    request=None,
+    user=None,
+    body=None,
+    username: str = "",
+    log: bool = True,
+    **data,
 ) -> SecurityEvent | None:
     """Record one security event, in the database and in the "banli.security" log.
 
@@ -84,6 +91,7 @@ def record_security_event(
     it for a failed login, whose account may not exist). `body` is a body or its id. Every
     other keyword goes to the row's details: never pass a password or a token.
 
+    `log=False` stores the row only, for a caller that logs the event in its own words.
     A failure to write the row is logged, never raised: a login must not fail because the
     audit table is unwritable, and the log line still says what happened."""
     if kind not in SecurityEventKind.values:
@@ -111,6 +119,8 @@ def record_security_event(
     except DatabaseError:
         logger.exception("could not store the security event %s", kind)
         saved = None
+    if not log:  # the caller writes its own, more specific log line
+        return saved
     logger.info(
         "%s user=%s ip=%s path=%s %s",
         kind,
