@@ -1776,12 +1776,19 @@ def account_rows(passwords: Mapping[str, str] | None = None) -> list[tuple[str, 
     for account in ACCOUNTS:
         role = str(account.label)
         if account.unit:
-            role = f"{role}, {unit_names[(account.body, account.unit)]}"
+            role = _("%(role)s, %(unit)s") % {
+                "role": role,
+                "unit": unit_names[(account.body, account.unit)],
+            }
         body = names[account.body] if account.body else _("all bodies")
         if account.username in ALSO_IN:
-            body = f"{body}, {names[ALSO_IN[account.username][0]]}"
+            body = _("%(role)s, %(unit)s") % {
+                "role": body,
+                "unit": names[ALSO_IN[account.username][0]],
+            }
         password = passwords[account.username] if passwords is not None else PASSWORD
-        rows.append((account.username, password, f"{role} ({account.name})", body))
+        who = _("%(role)s (%(name)s)") % {"role": role, "name": account.name}
+        rows.append((account.username, password, who, body))
     return rows
 
 
