@@ -29,6 +29,10 @@ NAV = [
     ("auditor", "supervision:key_items", _("Key items")),
     ("auditor", "handling:disputes", _("Disputes")),
     ("auditor", "handling:extensions", _("Extensions")),
+    # A body's administrator manages its people and settings (机关管理); the rest of the
+    # administration pages are reached from the overview.
+    ("body_admin", "bodies:overview", _("Body administration")),
+    ("body_admin", "bodies:users", _("Users")),
 ]
 SEARCH = ("items:list", _("Search"))
 

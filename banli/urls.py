@@ -15,6 +15,7 @@ urlpatterns = [
     path("items/", include("banli.items.urls")),
     path("handling/", include("banli.handling.urls")),
     path("supervision/", include("banli.supervision.urls")),
+    path("body-admin/", include("banli.bodies.urls")),
     # One way in: the admin's own login would skip the second step and the lockout page.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),

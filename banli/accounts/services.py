@@ -36,6 +36,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from banli.bodies.access import memberships_of
 from banli.bodies.models import Body, BodyRules, Role
+from banli.bodies.services import manages_account
 from banli.core.errors import NotAllowed, ValidationFailed
 
 from .clients import client_address
@@ -43,8 +44,8 @@ from .events import security_event
 from .models import AccountSecurity, LoginSession
 
 # Roles whose accounts need a second factor where the body requires it: they decide on and
-# sign other people's items.
-TWO_FACTOR_ROLES = frozenset({Role.STAFF, Role.UNIT_LEADER})
+# sign other people's items, or hand out those rights (a body's administrator).
+TWO_FACTOR_ROLES = frozenset({Role.STAFF, Role.UNIT_LEADER, Role.BODY_ADMIN})
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery codes"
@@ -287,9 +288,11 @@ def change_password(request, user, new_password: str) -> None:
 
 
 def _can_reset(admin, user) -> bool:
-    # The platform's superusers help any account except another superuser's; per-body
-    # administrators will help their body's users (issue 14, "Per-body administration").
-    return bool(admin.is_superuser and (not user.is_superuser or admin == user))
+    # The platform's superusers help any account except another superuser's; a body's
+    # administrator helps the accounts of their own body alone (bodies.services.manages_account).
+    if admin.is_superuser:
+        return not user.is_superuser or admin == user
+    return manages_account(admin, user)
 
 
 def _temporary_password() -> str:

@@ -3,8 +3,6 @@ are saved through `banli.bodies.services`, so every change is one history entry 
 and new values, whoever makes it; none of them is deleted here (each is closed with its
 `active` flag), so what an account or a unit did stays attributable."""
 
-import re
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -16,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from banli.core.errors import DomainError
 
 from . import services
+from .forms import ListField, changed_values
 from .models import (
     Body,
     BodyRules,
@@ -29,33 +28,6 @@ from .models import (
     default_refusal_grounds,
     default_result_classes,
 )
-
-
-class ListField(forms.CharField):
-    """A list of short texts edited as text: one per line, or also separated by commas.
-
-    A JSON list typed by hand is easy to break ("A", "B" without brackets); the office edits
-    "A, B, C" or one refusal ground per line, and the model keeps the list."""
-
-    def __init__(self, *, commas: bool = False, **kwargs):
-        self.commas = commas
-        kwargs.setdefault(
-            "widget", forms.TextInput if commas else forms.Textarea(attrs={"rows": 10})
-        )
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, (list, tuple)):
-            return (", " if self.commas else "\n").join(str(v) for v in value)
-        return value
-
-    def to_python(self, value):
-        if isinstance(value, (list, tuple)):
-            return [str(v).strip() for v in value if str(v).strip()]
-        text = super().to_python(value)
-        # Chinese commas and the enumeration comma count as separators between class codes.
-        separators = r"[\n,，、;；]+" if self.commas else r"\n+"
-        return [part.strip() for part in re.split(separators, text) if part.strip()]
 
 
 def _verbose(model, name: str):
@@ -99,11 +71,6 @@ class MembershipForm(forms.ModelForm):
             for name in ("user", "body"):
                 if name in self.fields:
                     self.fields[name].disabled = True
-
-
-def changed_values(form, fields) -> dict:
-    """The values the form changed, for a service that records old and new."""
-    return {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
 
 
 class ThroughServices(admin.ModelAdmin):
@@ -154,6 +121,8 @@ class RulesInline(admin.StackedInline):
 class CategoryInline(admin.TabularInline):
     model = Category
     extra = 0
+    # Items keep naming their category: one is renamed, never deleted.
+    can_delete = False
 
 
 @admin.register(Body)
@@ -168,6 +137,13 @@ class BodyAdmin(ThroughServices):
         return False
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Category:
+
+            def save_category(category_form):
+                values = changed_values(category_form, services.CATEGORY_FIELDS)
+                return services.save_category(category_form.instance, by=request.user, **values)
+
+            return self.save_inline_forms(formset, save_category)
         if formset.model is not BodyRules:
             return super().save_formset(request, form, formset, change)
 

@@ -451,6 +451,9 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervising leader")
     EVALUATOR = "evaluator", _("Third-party evaluator")
     AUDITOR = "auditor", _("Auditor")
+    # Manages the body's users, memberships, units, members, categories and rules in banli's
+    # own pages, for this body alone (机关管理员); the platform's superuser keeps the rest.
+    BODY_ADMIN = "body_admin", _("Body administrator")
 
 
 UNIT_ROLES = {Role.UNIT_COORDINATOR, Role.UNIT_HANDLER, Role.UNIT_LEADER}

@@ -15,12 +15,19 @@ def show_refusal(request, error: DomainError, *, form=None, field: str | None = 
     to a page (the API answers the same error as JSON, with its status code).
 
     A refusal of the input (ValidationFailed) goes on the form when there is one, next to
-    `field` (above the fields when None), and the view shows the form again. Any other
+    `field` (above the fields when None), and the view shows the form again; a refusal that
+    names its fields itself (an `errors` mapping of field -> messages) goes next to each of
+    them, above the fields for one the form does not have. Any other
     refusal (not allowed, no longer possible, changed meanwhile) is about the page rather
     than what was typed: a message, shown on whichever page comes next. Returns whether the
     refusal went on the form."""
     if form is not None and isinstance(error, ValidationFailed):
-        form.add_error(field, str(error))
+        errors = getattr(error, "errors", None)
+        if field is None and isinstance(errors, dict):
+            for name, problems in errors.items():
+                form.add_error(name if name in form.fields else None, problems)
+        else:
+            form.add_error(field, str(error))
         return True
     messages.error(request, str(error))
     return False

@@ -111,6 +111,13 @@ ACCOUNTS = (
         roles=(Role.STAFF,),
     ),
     Account("auditor", NPC, gettext_lazy("Auditor"), "钱卫东", roles=(Role.AUDITOR,)),
+    Account(
+        "body-admin",
+        NPC,
+        gettext_lazy("Body administrator: users, units, rules"),
+        "吴建国",
+        roles=(Role.BODY_ADMIN,),
+    ),
     Account("leader", NPC, gettext_lazy("Supervising leader"), "张明华", roles=(Role.SUPERVISOR,)),
     Account(
         "evaluator", NPC, gettext_lazy("Third-party evaluator"), "郑思远", roles=(Role.EVALUATOR,)
@@ -141,6 +148,13 @@ ACCOUNTS = (
         roles=(Role.STAFF,),
     ),
     Account("cppcc-auditor", CPPCC, gettext_lazy("Auditor"), "冯秀兰", roles=(Role.AUDITOR,)),
+    Account(
+        "cppcc-body-admin",
+        CPPCC,
+        gettext_lazy("Body administrator: users, units, rules"),
+        "蒋红梅",
+        roles=(Role.BODY_ADMIN,),
+    ),
     Account(
         "cppcc-leader",
         CPPCC,
@@ -660,6 +674,7 @@ class Setup:
         self._units()
         cast.staff = self.account(self._username(Role.STAFF))
         self.account(self._username(Role.AUDITOR))
+        self.account(self._username(Role.BODY_ADMIN))
         self.account(self._username(Role.EVALUATOR))
         cast.supervisors = [self.account(self._username(Role.SUPERVISOR))]
         username, name = spec.extra_supervisor
