@@ -108,7 +108,7 @@ class ReassignForm(forms.Form):
         label=_("Reason"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:4rem"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
     )
 
     def __init__(self, data=None, *, body, disputing: Unit, auto_id="id_%s"):
@@ -120,7 +120,7 @@ class DismissForm(forms.Form):
     reason = forms.CharField(
         label=_("Why the assignment stays"),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:4rem"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
         error_messages={"required": _("Please give a reason.")},
     )
 
@@ -137,7 +137,7 @@ class ExtensionDecisionForm(forms.Form):
         label=_("Note"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:4rem"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
     )
 
     def clean(self):

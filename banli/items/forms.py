@@ -260,7 +260,7 @@ class ReasonForm(forms.Form):
 
     reason = forms.CharField(
         label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3, "style": "min-height:4.5rem"}),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "short"}),
         required=False,
     )
 
@@ -299,7 +299,7 @@ class MergeForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:3.5rem"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
         required=False,
     )
 
@@ -318,7 +318,7 @@ class RefusalForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Explanation for the proposer"),
-        widget=forms.Textarea(attrs={"rows": 3, "style": "min-height:4.5rem"}),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "short"}),
     )
 
     def __init__(self, *args, grounds: list[str], **kwargs):
@@ -338,7 +338,7 @@ class ForwardForm(forms.Form):
     )
     note = forms.CharField(
         label=_("Note"),
-        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:3.5rem"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
         required=False,
     )
 

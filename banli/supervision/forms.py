@@ -46,7 +46,7 @@ class MarkKeyForm(forms.Form):
         label=_("Note"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "style": "min-height:4rem"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
     )
 
     def __init__(self, data=None, *, body, auto_id="id_%s"):
