@@ -431,24 +431,41 @@ def unit_edit(request, body, pk=None):
     )
 
 
-@require_POST
-@body_admin_page
-def unit_active(request, body, pk):
-    unit = get_object_or_404(Unit, pk=pk, body=body)
+def _set_active(request, body, model, pk, *, action, save, messages, back):
+    """Deactivate a record (it is never deleted) or make it active again; `messages` holds
+    the (active again, no longer active) success texts, with %(name)s."""
+    record = get_object_or_404(model, pk=pk, body=body)
     active = _is_on(request.POST.get("active"))
+    success = messages[0] if active else messages[1]
     _change(
         request,
         body,
-        "unit.change",
-        services.save_unit,
-        unit,
+        action,
+        save,
+        record,
         by=request.user,
         active=active,
-        success=_("%(unit)s is open again.") % {"unit": unit}
-        if active
-        else _("%(unit)s was closed: it gets no new assignments.") % {"unit": unit},
+        success=success % {"name": record},
     )
-    return redirect("bodies:units")
+    return redirect(back)
+
+
+@require_POST
+@body_admin_page
+def unit_active(request, body, pk):
+    return _set_active(
+        request,
+        body,
+        Unit,
+        pk,
+        action="unit.change",
+        save=services.save_unit,
+        messages=(
+            _("%(name)s is open again."),
+            _("%(name)s was closed: it gets no new assignments."),
+        ),
+        back="bodies:units",
+    )
 
 
 MEMBER_TYPE_LABELS = dict(MemberType.choices)
@@ -491,21 +508,16 @@ def member_edit(request, body, pk=None):
 @require_POST
 @body_admin_page
 def member_active(request, body, pk):
-    member = get_object_or_404(Member, pk=pk, body=body)
-    active = _is_on(request.POST.get("active"))
-    _change(
+    return _set_active(
         request,
         body,
-        "member.change",
-        services.save_member,
-        member,
-        by=request.user,
-        active=active,
-        success=_("%(name)s is active again.") % {"name": member}
-        if active
-        else _("%(name)s is no longer active.") % {"name": member},
+        Member,
+        pk,
+        action="member.change",
+        save=services.save_member,
+        messages=(_("%(name)s is active again."), _("%(name)s is no longer active.")),
+        back="bodies:members",
     )
-    return redirect("bodies:members")
 
 
 @body_admin_page
