@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "banli.handling",
     "banli.supervision",
     "banli.demo",
+    "banli.bench",
 ]
 
 MIDDLEWARE = [

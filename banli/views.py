@@ -4,7 +4,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseServerError
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,6 +29,13 @@ def home(request):
     if request.user.is_superuser:
         return redirect("admin:index")
     return render(request, "home.html", {})
+
+
+@login_required
+def floor(request):
+    """The benchmark's floor: a logged-in request through every middleware of every page and
+    nothing else, so each endpoint is reported as a ratio of its throughput to this one's."""
+    return HttpResponse(b"ok", content_type="text/plain")
 
 
 @require_POST
