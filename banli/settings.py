@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -180,10 +181,15 @@ TEMPLATES = [
 # DATABASE_URL=postgres://user@host:5432/name moves the same code to PostgreSQL.
 _sqlite_path = VAR_DIR / "banli.sqlite3"
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Persistent connections, checked before reuse: a new PostgreSQL connection costs about 13 ms
+# of CPU, which halved the throughput of a trivial page (docs/benchmark.md). Each web worker
+# keeps one connection, so PostgreSQL's max_connections must exceed the workers of every
+# server (or put PgBouncer in between and set BANLI_CONN_MAX_AGE=0).
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{_sqlite_path}",
-        conn_max_age=int(os.environ.get("BANLI_CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("BANLI_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -196,6 +202,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             ),
         }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles a page's query when its estimated cost is high, which on a
+    # body's list took 113 of 211 ms: the pages' queries are short, JIT never pays off.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = " ".join(
+        part for part in (_pg_options.get("options", ""), "-c jit=off") if part
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -258,10 +271,40 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Several web servers (docs/scaling.md): BANLI_REDIS_URL gives them one cache and one session
+# store (sessions stay in the database too, so a restarted Redis logs nobody out); without it
+# each process caches for itself, which is right for one server since nothing banli shares
+# between requests lives in a cache. BANLI_STORAGE=s3 keeps uploads in S3-compatible storage
+# (pip install 'banli[s3]'); a shared folder needs only BANLI_MEDIA_ROOT.
+REDIS_URL = os.environ.get("BANLI_REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("BANLI_CACHE_PREFIX", "banli"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+if os.environ.get("BANLI_STORAGE", "").strip().lower() == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("BANLI_S3_BUCKET", "banli"),
+            "endpoint_url": os.environ.get("BANLI_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("BANLI_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("BANLI_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("BANLI_S3_REGION") or None,
+            # Uploads are private: served only through the permission-checked views.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 # Tests and `runserver` find app static files without collectstatic.
 WHITENOISE_USE_FINDERS = True
 # Uploads live outside any web root and are served only through permission-checked views.

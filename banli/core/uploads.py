@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -241,27 +240,48 @@ def clean_staged(*, older_than: dt.timedelta) -> tuple[int, int]:
     (the process died between the commit and the move), removed otherwise (their transaction
     rolled back in a process that ended before the request did). Returns (moved, removed).
 
-    The age keeps files of transactions still open in other processes."""
+    The age keeps files of transactions still open in other processes. Walks the storage
+    through its own API, so a shared folder and S3-compatible storage are cleaned alike."""
     storage = Attachment._meta.get_field("file").storage
-    staging = Path(storage.path(STAGING))
-    if not staging.is_dir():
-        return 0, 0
-    cutoff = time.time() - older_than.total_seconds()
+    cutoff = dt.datetime.now(dt.UTC) - older_than
     moved = removed = 0
-    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-        if path.stat().st_mtime > cutoff:
+    for final in sorted(_stored_names(storage, STAGING)):
+        staged = f"{STAGING}/{final}"
+        if storage.get_modified_time(staged) > cutoff:
             continue
-        final = path.relative_to(staging).as_posix()
         if Attachment.objects.filter(file=final).exists():
-            move_into_place(storage, f"{STAGING}/{final}", final)
+            move_into_place(storage, staged, final)
             moved += 1
         else:
-            path.unlink()
+            storage.delete(staged)
             removed += 1
-    for folder in sorted((p for p in staging.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+    _remove_empty_folders(storage, STAGING)
     return moved, removed
+
+
+def _stored_names(storage, folder: str, prefix: str = ""):
+    """Every file under `folder` of `storage`, as a path relative to it."""
+    try:
+        folders, files = storage.listdir(f"{folder}/{prefix}".rstrip("/"))
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{prefix}{name}"
+    for sub in folders:
+        yield from _stored_names(storage, folder, f"{prefix}{sub}/")
+
+
+def _remove_empty_folders(storage, folder: str) -> None:
+    """A local folder keeps the empty directories of staged files; object storage has none."""
+    try:
+        staging = Path(storage.path(folder))
+    except NotImplementedError:
+        return
+    if not staging.is_dir():
+        return
+    for path in sorted((p for p in staging.rglob("*") if p.is_dir()), reverse=True):
+        if not any(path.iterdir()):
+            path.rmdir()
 
 
 def open_attachment(attachment: Attachment):
