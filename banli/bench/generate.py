@@ -1824,7 +1824,7 @@ def generate(options: Options, *, log=print) -> dict[str, Any]:
     from django.db import transaction
 
     big = options.items >= 20_000 and options.workers > 0
-    if vendor == "sqlite":
+    if vendor == "sqlite" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA foreign_keys = OFF")
             cursor.execute("PRAGMA synchronous = OFF")
@@ -1869,7 +1869,8 @@ def generate(options: Options, *, log=print) -> dict[str, Any]:
             # The triggers were dropped for a big load; either way the index is rebuilt.
             rebuild_sqlite_index(connection)
             mark = phase("search_index", mark)
-            cursor.execute("PRAGMA foreign_keys = ON")
+            if not connection.in_atomic_block:
+                cursor.execute("PRAGMA foreign_keys = ON")
         else:
             for model in (Item, Assignment, Reply):
                 table = model._meta.db_table
