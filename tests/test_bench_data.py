@@ -23,8 +23,10 @@ SMALL = 300
 
 @pytest.fixture
 def manifest(tmp_path):
+    from io import StringIO
+
     path = tmp_path / "manifest.json"
-    call_command("bench_data", "--items", str(SMALL), "--manifest", str(path), stdout=open("/dev/null", "w"))
+    call_command("bench_data", "--items", str(SMALL), "--manifest", str(path), stdout=StringIO())
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -65,7 +67,9 @@ def test_search_finds_the_words_in_the_target_body(manifest):
 
 def test_history_is_several_entries_an_item_and_long_for_one(manifest):
     per_item = dict(
-        HistoryEntry.objects.values_list("root_id").annotate(n=Count("id")).values_list("root_id", "n")
+        HistoryEntry.objects.values_list("root_id")
+        .annotate(n=Count("id"))
+        .values_list("root_id", "n")
     )
     assert len(per_item) == SMALL
     assert sum(per_item.values()) / SMALL >= 5

@@ -70,7 +70,7 @@ STRIDE = 6
 
 # The tables written in bulk, whose secondary indexes and constraints are dropped during
 # the load (the small ones keep theirs).
-BIG_MODELS = [
+BIG_MODELS: list[Any] = [
     Item,
     CoSigner,
     Refusal,
@@ -296,10 +296,12 @@ class Writer:
             self.counts[table] = self.counts.get(table, 0) + len(rows)
             names = ", ".join(columns)
             if self.vendor == "postgresql":
-                with self.raw.cursor() as cursor:
-                    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
+                with (
+                    self.raw.cursor() as cursor,
+                    cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+                ):
+                    for row in rows:
+                        copy.write_row(row)
             else:
                 marks = ", ".join("?" * len(columns))
                 self.raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
@@ -436,7 +438,16 @@ CLASS_COLUMNS = (
     "actor_kind",
     "actor_label",
 )
-NOTICE_COLUMNS = ("member_id", "item_id", "kind", "text", "data", "reply_id", "created_at", "read_at")
+NOTICE_COLUMNS = (
+    "member_id",
+    "item_id",
+    "kind",
+    "text",
+    "data",
+    "reply_id",
+    "created_at",
+    "read_at",
+)
 REFUSAL_COLUMNS = ("item_id", "ground", "explanation", "decided_by_id", "decided_at")
 FORWARDING_COLUMNS = ("item_id", "kind", "unit_id", "note", "forwarded_by_id", "forwarded_at")
 KEY_COLUMNS = ("item_id", "year", "supervisor_id", "lead_handler", "note", "marked_at")
@@ -469,7 +480,7 @@ class ItemMaker:
     def history(
         self,
         at: str,
-        actor: tuple[int, str] | None,
+        actor: tuple[int | None, str] | None,
         action: str,
         item_id: int,
         *,
@@ -525,9 +536,7 @@ class ItemMaker:
             else:
                 session = body.sessions[rng.randrange(n_sessions - 2)]
             recent = session.year >= last_year - 1
-            long_timeline = item_id == self.layout.long_item or (
-                rng.random() < 0.0005 and recent
-            )
+            long_timeline = item_id == self.layout.long_item or (rng.random() < 0.0005 and recent)
             if item_id == self.layout.long_item:
                 state = S_HANDLING
             else:
@@ -787,7 +796,9 @@ class ItemMaker:
                         session.year,
                         body.supervisor[0],
                         rng.choice(
-                            corpus.LEAD_HANDLERS_NPC if body.congress else corpus.LEAD_HANDLERS_CPPCC
+                            corpus.LEAD_HANDLERS_NPC
+                            if body.congress
+                            else corpus.LEAD_HANDLERS_CPPCC
                         ),
                         "",
                         at(4, 9),
@@ -881,7 +892,7 @@ class ItemMaker:
         result_class = closure = ""
         reply_round = 1
         replied_day = days[6] if len(days) > 6 else None
-        rows = []
+        rows: list[tuple] = []
         slot = 0
         for role, units in (("lead", leads), ("co", cos)):
             for unit in units:
@@ -1000,7 +1011,7 @@ class ItemMaker:
                     )
                     result_class = result_class or cls
                     replied_on = signed
-                    evaluation_due = plus_months(signed, 1)
+                    evaluation_due = plus_months(signed, 1) if signed else None
                     if state == S_REHANDLING:
                         rehandle_due = plus_months(days[7], 1)
                 elif role == "lead" and state == S_HANDLING and rng.random() < 0.25:
@@ -1323,7 +1334,17 @@ class ItemMaker:
                 self.w.add(
                     "handling_evaluation",
                     EVALUATION_COLUMNS,
-                    (item_id, round_, None, member.id, "satisfied", result, "", False, at(7, n + 1)),
+                    (
+                        item_id,
+                        round_,
+                        None,
+                        member.id,
+                        "satisfied",
+                        result,
+                        "",
+                        False,
+                        at(7, n + 1),
+                    ),
                 )
 
 
@@ -1523,12 +1544,12 @@ def build_layout(options: Options, today: dt.date, vendor: str) -> Layout:
                     closes_on=dt.date.fromordinal(closes),
                 )
             )
-            body.sessions.append(SessionInfo(sid, year, True, opens, closes, rules.plenary_number_format))
+            body.sessions.append(
+                SessionInfo(sid, year, True, opens, closes, rules.plenary_number_format)
+            )
             if not last:
                 next_opens = (
-                    t - 20
-                    if y == options.years - 2
-                    else dt.date(year + 1, 1, 8).toordinal()
+                    t - 20 if y == options.years - 2 else dt.date(year + 1, 1, 8).toordinal()
                 )
                 sid = new_id("session")
                 session_rows.append(
@@ -1578,9 +1599,13 @@ def build_layout(options: Options, today: dt.date, vendor: str) -> Layout:
             # the target body's also a separate leader.
             if n < 3 or index == 0:
                 coord = add_user(first, last_name, body, ["unit_coordinator"], unit_id=uid)
-                handler = add_user(*words.person_name(rng)[::-1], body, ["unit_handler"], unit_id=uid)
+                handler = add_user(
+                    *words.person_name(rng)[::-1], body, ["unit_handler"], unit_id=uid
+                )
                 if index == 0:
-                    leader = add_user(*words.person_name(rng)[::-1], body, ["unit_leader"], unit_id=uid)
+                    leader = add_user(
+                        *words.person_name(rng)[::-1], body, ["unit_leader"], unit_id=uid
+                    )
                 else:
                     leader = coord
                     membership_rows[-2].roles = ["unit_coordinator", "unit_leader"]
@@ -1593,7 +1618,7 @@ def build_layout(options: Options, today: dt.date, vendor: str) -> Layout:
                     unit_id=uid,
                 )
                 handler = leader = coord
-            body.units.append(UnitInfo(uid, unit_name, key, coord, handler, leader))
+            body.units.append(UnitInfo(uid, str(unit_name), key, coord, handler, leader))
         # Office: two staff (the first also administers the body), a supervising leader,
         # an auditor and an evaluator.
         staff1 = add_user(*words.person_name(rng)[::-1], body, ["staff", "body_admin"])
@@ -1631,7 +1656,9 @@ def build_layout(options: Options, today: dt.date, vendor: str) -> Layout:
             user = None
             if n < with_users:
                 user = add_user(given, surname, body, ["proposer"], member_id=mid)
-            body.members.append(MemberInfo(mid, surname + given, user, f"u{user}" if user else surname + given))
+            body.members.append(
+                MemberInfo(mid, surname + given, user, f"u{user}" if user else surname + given)
+            )
         target_unit = next((u for u in body.units if u.key == "zj"), body.units[0])
         body.usernames = {
             "staff": f"u{staff1}",
@@ -1729,9 +1756,9 @@ def drop_secondary(vendor: str) -> list[str]:
                 [tables],
             )
             indexes = cursor.fetchall()
-            for name, table, _type, definition in constraints:
+            for name, table, _type, _definition in constraints:
                 cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-            for name, definition in indexes:
+            for name, _definition in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
             restore += [definition for _name, definition in indexes]
             # Unique constraints ('u') before the foreign keys ('f'), as sorted above.

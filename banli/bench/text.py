@@ -95,7 +95,9 @@ def build_pools(rng: random.Random, *, congress: bool, per_topic: int) -> list[T
             parts = [rng.choice(topic.measures) for _ in range(rng.randint(1, 3))]
             parts += [rng.choice(REPLY_GENERIC) for _ in range(rng.randint(2, 4))]
             rng.shuffle(parts)
-            replies.append("\u3000\u3000" + "".join(_fill(rng, s, places, we, area, city) for s in parts))
+            replies.append(
+                "\u3000\u3000" + "".join(_fill(rng, s, places, we, area, city) for s in parts)
+            )
         pools.append(
             TopicPool(
                 topic.key,
