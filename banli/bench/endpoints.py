@@ -140,9 +140,7 @@ START_ROLES = (
     "evaluator",
 )
 for _role in START_ROLES:
-    register(
-        Endpoint(f"start_{_role}", _role, lambda ctx: "/", follow=True)
-    )
+    register(Endpoint(f"start_{_role}", _role, lambda ctx: "/", follow=True))
 register(Endpoint("unit_inbox", "unit_coordinator", lambda ctx: "/handling/inbox/"))
 register(Endpoint("deadline_board", "staff", lambda ctx: "/handling/board/"))
 register(

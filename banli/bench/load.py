@@ -136,9 +136,7 @@ def run_wrk(
         )
     finally:
         lua.unlink(missing_ok=True)
-    line = next(
-        (ln for ln in completed.stdout.splitlines() if ln.startswith("BENCH-JSON ")), None
-    )
+    line = next((ln for ln in completed.stdout.splitlines() if ln.startswith("BENCH-JSON ")), None)
     if completed.returncode != 0 or line is None:
         raise RuntimeError(
             f"wrk failed ({completed.returncode}): {completed.stderr.strip()}"

@@ -35,12 +35,13 @@ def headers_for(base_url: str, session, *, post: bool = False) -> dict[str, str]
 def fetch(base_url: str, method: str, path: str, headers: dict, body: str | None = None):
     """(status, headers, text) of one request, redirects not followed."""
     parts = urlsplit(base_url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
     try:
         connection.request(method, path, body=body.encode() if body else None, headers=headers)
         response = connection.getresponse()
         text = response.read().decode("utf-8", "replace")
-        return response.status, dict(response.getheaders()), text
+        # The headers as a case-insensitive mapping (haproxy sends them in lower case).
+        return response.status, response.headers, text
     finally:
         connection.close()
 
@@ -148,10 +149,13 @@ def prepare(base_url: str, endpoint, ctx, session) -> dict:
             f"{endpoint.name}: {endpoint.method} {path} answered {status} {where}".strip()
             + f" (expected {endpoint.expect})"
         )
-    if endpoint.method == "POST" and endpoint.expect == 302:
-        # A draft was saved: the answer leads to the new item, not back to the form.
-        if "/items/" not in response_headers.get("Location", ""):
-            raise EndpointRefused(f"{endpoint.name}: POST {path} did not lead to an item")
+    # A draft was saved: the answer leads to the new item, not back to the form.
+    location = response_headers.get("Location", "")
+    if endpoint.method == "POST" and endpoint.expect == 302 and "/items/" not in location:
+        raise EndpointRefused(
+            f"{endpoint.name}: POST {path} led to {response_headers.get('Location')!r}, "
+            "not to an item"
+        )
     return {"method": endpoint.method, "path": path, "headers": headers, "body": body}
 
 

@@ -138,7 +138,8 @@ def markdown(result: dict) -> str:
         f"{result['server']['workers']} gunicorn sync workers; "
         f"{result['duration_per_run_s']} s per endpoint and connection count.",
         "",
-        "| endpoint | conns | req/s | ratio to floor | p50 ms | p95 ms | p99 ms | queries | errors |",
+        "| endpoint | conns | req/s | ratio to floor | p50 ms | p95 ms | p99 ms | queries "
+        "| errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for e in result["endpoints"]:

@@ -25,6 +25,7 @@ from .load import run_wrk, wrk_binary
 from .server import Gunicorn, Haproxy, workers_default
 
 ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/banli_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
 DATABASES = ("sqlite", "postgresql")
@@ -56,11 +57,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="skip the generation: the database already holds a generated dataset and its "
-        "manifest",
+        help="skip the generation: the database already holds a generated dataset and its manifest",
     )
     parser.add_argument("--scale-out", action="store_true", help="also two servers behind haproxy")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="results directory (default bench/results; var/bench/results-quick with --quick, "
+        "so a quick run never replaces a full run's results)",
+    )
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="for --scale-out")
     parser.add_argument(
@@ -81,6 +86,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if db not in DATABASES:
             parser.error(f"--db: {db!r} is neither sqlite nor postgresql")
     args.connection_counts = [int(c) for c in args.connections.split(",") if c.strip()]
+    if args.out is None:
+        args.out = ROOT / "var" / "bench" / "results-quick" if args.quick else RESULTS
     if args.duration is None:
         args.duration = QUICK_DURATION if args.quick else 10.0
     if args.warmup is None:
@@ -181,7 +188,10 @@ def fresh_sqlite(var_dir: Path) -> None:
 
 def generate(env: dict[str, str], *, items: int, bodies: int, manifest: Path) -> dict:
     """The generation step, in one place: `banli bench_data` (banli/bench/generate.py)
-    writes the dataset and its manifest; the runner reads only the manifest."""
+    writes the dataset and its manifest; the runner reads only the manifest. It runs
+    without BANLI_PRODUCTION: like `banli demo`, a generator of made-up records may refuse
+    a production installation, and the bench database is none."""
+    env = {k: v for k, v in env.items() if k != "BANLI_PRODUCTION"}
     banli(
         env,
         "bench_data",
@@ -263,6 +273,15 @@ def prepare_requests(base_url, chosen, ctx, sessions) -> tuple[dict, dict]:
     return prepared, refused
 
 
+def drain(base_url: str, floor: dict) -> None:
+    """Wait until the server has answered what the last run left queued: when wrk stops, up
+    to `connections` requests are still waiting for a worker, and the next run would pay
+    for them. One floor request, answered after them, marks the queue empty."""
+    from .probe import fetch
+
+    fetch(base_url, "GET", floor["path"], floor["headers"])
+
+
 def load(base_url, chosen, prepared, connection_counts, duration, warmup) -> list[dict]:
     """Every endpoint at every connection count (the floor first), as result rows."""
     rows: list[dict] = []
@@ -281,8 +300,10 @@ def load(base_url, chosen, prepared, connection_counts, duration, warmup) -> lis
         )
         if warmup > 0:
             run_wrk(*args, connections=max(2, workers_default()), duration=warmup)
+            drain(base_url, prepared["floor"])
         for connections in connection_counts:
             result = run_wrk(*args, connections=connections, duration=duration)
+            drain(base_url, prepared["floor"])
             if endpoint.name == "floor":
                 floor_rps[connections] = result.rps
             floor = floor_rps.get(connections)
@@ -515,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     if args.update_readme:
-        print(report.update_readme(ROOT / "README.md", args.out))
+        print(report.update_readme(ROOT / "README.md", args.out if argv_has_out(argv) else RESULTS))
         return 0
     wrk_binary()  # fail before generating anything if the load generator is missing
     if args.scale_out_only:
@@ -531,6 +552,10 @@ def main(argv: list[str] | None = None) -> int:
         completed = subprocess.run([sys.executable, "-m", "banli.bench", *child])
         status = status or completed.returncode
     return status
+
+
+def argv_has_out(argv: list[str]) -> bool:
+    return any(arg == "--out" or arg.startswith("--out=") for arg in argv)
 
 
 def _without_db(argv: list[str]) -> list[str]:

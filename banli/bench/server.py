@@ -12,9 +12,9 @@ import socket
 import subprocess
 import sys
 import time
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def free_port() -> int:
@@ -30,7 +30,9 @@ def wait_for(url: str, timeout: float = 60.0, process: subprocess.Popen | None =
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode} before answering")
         parts = urlsplit(url)
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+        connection = http.client.HTTPConnection(
+            parts.hostname or "127.0.0.1", parts.port, timeout=5
+        )
         try:
             connection.request("GET", parts.path or "/")
             connection.getresponse().read()
