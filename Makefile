@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint test-sqlite test-postgres browser messages bench-tools bench bench-quick
+.PHONY: install run test lint test-sqlite test-postgres browser messages bench-tools bench bench-quick bench-readme
 
 install: $(STAMP)
 
@@ -42,6 +42,10 @@ bench: install bench-tools
 # A small dataset and 1 s runs on both databases (under 5 minutes), for development.
 bench-quick: install bench-tools
 	$(BIN)/python -m banli.bench --quick --db sqlite,postgresql --pg-url $(BENCH_PG_URL) $(BENCH_ARGS)
+
+# The README's "Benchmark" section from the latest results in bench/results/.
+bench-readme: install
+	$(BIN)/python -m banli.bench --update-readme
 
 lint: install
 	$(BIN)/ruff check banli tests
