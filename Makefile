@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint test-sqlite test-postgres browser messages
+.PHONY: install run test lint test-sqlite test-postgres browser messages bench-tools bench bench-quick bench-readme
 
 install: $(STAMP)
 
@@ -26,6 +26,27 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# The benchmark's load generator and balancer, from Debian's packages (docs/benchmark.md).
+bench-tools:
+	@{ command -v wrk >/dev/null 2>&1 && { command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy; }; } || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk haproxy; }
+
+# The whole benchmark: PostgreSQL at 1,000,000 items (with the scale-out run behind haproxy)
+# and SQLite at 100,000; results in bench/results/. BENCH_ARGS=--reuse skips the generation.
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/banli_bench
+BENCH_ARGS ?=
+bench: install bench-tools
+	$(BIN)/python -m banli.bench --db postgresql --scale-out --pg-url $(BENCH_PG_URL) $(BENCH_ARGS)
+	$(BIN)/python -m banli.bench --db sqlite $(BENCH_ARGS)
+
+# A small dataset and 1 s runs on both databases (under 5 minutes), for development.
+bench-quick: install bench-tools
+	$(BIN)/python -m banli.bench --quick --db sqlite,postgresql --pg-url $(BENCH_PG_URL) $(BENCH_ARGS)
+
+# The README's "Benchmark" section from the latest results in bench/results/.
+bench-readme: install
+	$(BIN)/python -m banli.bench --update-readme
+
 lint: install
 	$(BIN)/ruff check banli tests
 	$(BIN)/ruff format --check banli tests
@@ -33,7 +54,7 @@ lint: install
 	$(BIN)/banli makemigrations --check --dry-run >/dev/null
 	$(BIN)/lint-imports --no-cache
 
-test-sqlite: install browser
+test-sqlite: install browser bench-tools
 	$(BIN)/pytest
 
 # The same suite on PostgreSQL at PG_URL. A developer without PostgreSQL skips it; under
