@@ -5,7 +5,7 @@ OFFSET), and each entry turned into the few strings a timeline shows, once, in P
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q, Window
 from django.utils.dateparse import parse_datetime
 
 from .actors import ActorKind
@@ -53,12 +53,21 @@ def parse_cursor(value: str | None) -> tuple[dt.datetime, int] | None:
     return at, pk
 
 
-def newest(entries, *, limit: int, before: tuple[dt.datetime, int] | None = None) -> list:
+def newest(
+    entries,
+    *,
+    limit: int,
+    before: tuple[dt.datetime, int] | None = None,
+    with_total: bool = False,
+) -> list:
     """Up to `limit` entries of `entries` (a case file's) newest first, strictly older than
-    `before` in (at, id) order."""
+    `before` in (at, id) order. With `with_total`, each entry also carries `total`, the
+    number of entries in all, counted in the same query."""
     if before is not None:
         at, pk = before
         entries = entries.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))
+    if with_total:
+        entries = entries.annotate(total=Window(Count("id")))
     return list(entries.select_related("actor").order_by("-at", "-id")[:limit])
 
 

@@ -5,7 +5,7 @@ the assignments, replies, extensions and opinions instead of each asking the dat
 from banli.core.memo import memo
 from banli.items.models import Item
 
-from .models import Assignment, CoHandlingOpinion, Extension, Reply
+from .models import Assignment, CoHandlingOpinion, Contact, Extension, Reply
 
 
 def assignments(item: Item) -> list[Assignment]:
@@ -62,4 +62,11 @@ def opinions(item: Item) -> list[CoHandlingOpinion]:
             .select_related("assignment__unit", "sent_by")
             .order_by("sent_at", "id")
         ),
+    )
+
+
+def contacts(assignment: Assignment) -> list[Contact]:
+    """The contacts the unit logged with the proposer on the assignment, oldest first."""
+    return memo(
+        assignment, "contacts", lambda: list(assignment.contacts.select_related("logged_by"))
     )

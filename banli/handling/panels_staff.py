@@ -63,6 +63,9 @@ def _unit_reader(request, item: Item, assignments) -> int | None:
 def _opinions(item: Item, roles: set[str], unit_id: int | None, assignments):
     """Co-handling opinions go to the lead units, not to the proposers: staff, leaders and
     auditors read them all, a lead unit those on its item, a co-handling unit its own."""
+    # Only a co-handling unit sends an opinion: without one there is nothing to read.
+    if not any(a.role == AssignmentRole.CO for a in assignments):
+        return []
     opinions = case.opinions(item)
     if roles & BODY_WIDE_READERS:
         return opinions

@@ -225,7 +225,7 @@ def workspace(user, assignment: Assignment) -> dict:
     return {
         "assignment": assignment,
         "actions": action_forms(user, assignment, draft=draft, waiting_extension=waiting),
-        "contacts": assignment.contacts.select_related("logged_by"),
+        "contacts": case.contacts(assignment),
         "sent": [r for r in replies if r.is_sent],
         "draft": draft,
         "waiting_extension": waiting,

@@ -1,7 +1,7 @@
 """Search and filter every item the user may read; the item page with its timeline."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import render
 
@@ -65,20 +65,21 @@ def item_detail(request, pk):
             queryset=panels.prepared(
                 Item.objects.prefetch_related(
                     Prefetch("cosigners", queryset=CoSigner.objects.select_related("member"))
-                )
+                ).annotate(has_merged=Exists(Item.objects.filter(merged_into=OuterRef("pk"))))
             ),
         )
     except Http404:
         return invitation(request, open_invitation(request, pk))
     roles = item_roles(request.user, item)
     # The newest entries only; the whole timeline is a page of its own (views/timeline.py).
-    entries = HistoryEntry.objects.for_root(item)
-    recent = timeline.newest(entries, limit=timeline.RECENT + 1)
+    recent = timeline.newest(
+        HistoryEntry.objects.for_root(item), limit=timeline.RECENT + 1, with_total=True
+    )
     older = total = None
     if len(recent) > timeline.RECENT:
         recent = recent[: timeline.RECENT]
-        older, total = timeline.cursor_of(recent[-1]), entries.count()
-    merged_items = list(item.merged_items.select_related("proposer"))
+        older, total = timeline.cursor_of(recent[-1]), recent[0].total
+    merged_items = list(item.merged_items.select_related("proposer")) if item.has_merged else []
     context = {
         "item": item,
         "roles": roles,
