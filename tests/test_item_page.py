@@ -239,3 +239,16 @@ def test_an_invitee_reads_the_invitation_not_the_timeline(client, world):
     client.force_login(world.cosigner)
     assert client.get(reverse("items:detail", args=[draft.pk])).status_code == 200
     assert client.get(reverse("items:timeline", args=[draft.pk])).status_code == 404
+
+
+def test_the_invitation_reads_the_item_and_the_invitations_once(
+    client, world, django_assert_max_num_queries
+):
+    draft = world.draft()
+    items.invite_cosigners(draft, by=world.deputy, members=[membership_of(world.cosigner).member])
+    client.force_login(world.cosigner)
+    # The middleware's five, the item (not readable yet), the invitation with its item, the
+    # co-signers.
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("items:detail", args=[draft.pk]))
+    assert reverse("items:action", args=[draft.pk, "confirm_cosign"]) in response.content.decode()

@@ -149,7 +149,8 @@ def next_steps(request, item: Item, roles: set[str]):
 def _evaluation_turn(request, item: Item):
     """What the user may evaluate on the item now, if anything."""
     member = services.evaluator(item, request.user)
-    if services.proposer_relation(item, member) is None:
+    # No round to evaluate (a draft, an item in handling…): no turn, and no query for why.
+    if services.evaluation_round_for(item, member) is None:
         return None
     try:
         return services.evaluation_turn(item, member)

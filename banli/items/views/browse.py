@@ -1,7 +1,7 @@
 """Search and filter every item the user may read; the item page with its timeline."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import render
 
@@ -105,6 +105,8 @@ def invitation(request, invited: CoSigner):
     """附议邀请: what the lead proposer asks the invitee to co-sign, and the answers. Not the
     case file: no files, no timeline, no other panel, until the invitee confirms."""
     item = invited.item
+    # The roles and the invitee's own answer both read the co-signers: one query.
+    prefetch_related_objects([item], "cosigners")
     roles = item_roles(request.user, item)
     context = {
         "item": item,
