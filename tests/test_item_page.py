@@ -252,3 +252,13 @@ def test_the_invitation_reads_the_item_and_the_invitations_once(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("items:detail", args=[draft.pk]))
     assert reverse("items:action", args=[draft.pk, "confirm_cosign"]) in response.content.decode()
+
+
+def test_a_timeline_page_is_the_item_and_one_page_of_entries(
+    client, world, case, django_assert_max_num_queries
+):
+    client.force_login(world.staff)
+    url = reverse("items:timeline", args=[case.pk])
+    # The middleware's five, the item, the entries with their actors.
+    with django_assert_max_num_queries(7):
+        assert client.get(url).status_code == 200

@@ -65,7 +65,8 @@ def newest(
     number of entries in all, counted in the same query."""
     if before is not None:
         at, pk = before
-        entries = entries.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))
+        # at <= the cursor's bounds the index scan; the rest breaks the tie on id.
+        entries = entries.filter(Q(at__lt=at) | Q(at=at, id__lt=pk), at__lte=at)
     if with_total:
         entries = entries.annotate(total=Window(Count("id")))
     return list(entries.select_related("actor").order_by("-at", "-id")[:limit])
