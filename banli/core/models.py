@@ -97,7 +97,9 @@ class HistoryEntry(models.Model):
         # manager; it must be the append-only one, not a plain Manager.
         base_manager_name = "objects"
         indexes = [
-            models.Index(fields=["root_type", "root_id", "at"]),
+            # A timeline reads its case file newest first in (at, id) order, a page at a time
+            # (keyset on the same columns): the index holds that order exactly.
+            models.Index(fields=["root_type", "root_id", "at", "id"], name="core_history_timeline"),
             models.Index(fields=["target_type", "target_id"]),
         ]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 PanelProvider = Callable[..., dict[str, Any] | None]
 _providers: list[PanelProvider] = []
+_loaders: list[Callable[[Any], Any]] = []
 
 
 def register(provider: PanelProvider) -> PanelProvider:
@@ -13,6 +14,22 @@ def register(provider: PanelProvider) -> PanelProvider:
     if provider not in _providers:
         _providers.append(provider)
     return provider
+
+
+def load_with(loader: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A loader takes the item page's queryset and returns it with what the app's panel reads
+    (a select_related of its one-to-one record), so the page reads the item and that record
+    in one query and every panel and template shares them."""
+    if loader not in _loaders:
+        _loaders.append(loader)
+    return loader
+
+
+def prepared(queryset):
+    """The item page's queryset with every app's loader applied."""
+    for loader in _loaders:
+        queryset = loader(queryset)
+    return queryset
 
 
 def panels_for(request, item, roles: set[str]) -> list[dict[str, Any]]:

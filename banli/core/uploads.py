@@ -22,6 +22,7 @@ from . import clamd, upload_checks
 from .actors import user_of
 from .errors import DomainError, ValidationFailed
 from .history import record
+from .memo import memo
 from .models import Attachment
 
 log = logging.getLogger("banli.uploads")
@@ -316,3 +317,19 @@ def attachments_of(root):
     return Attachment.objects.filter(
         root_type=ContentType.objects.get_for_model(root), root_id=root.pk
     )
+
+
+def case_files(root) -> list[Attachment]:
+    """Every attachment of the case file `root` (its own and its replies'), read once for the
+    instance: the item page's panels share one query (banli.core.memo)."""
+    return memo(root, "case_files", lambda: list(attachments_of(root)))
+
+
+def files_of(root, target) -> list[Attachment]:
+    """The attachments of `target` within the case file `root`, from `case_files`."""
+    target_type = ContentType.objects.get_for_model(target)
+    return [
+        a
+        for a in case_files(root)
+        if a.target_type_id == target_type.pk and a.target_id == target.pk
+    ]

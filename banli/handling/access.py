@@ -25,6 +25,13 @@ def reads_as_proposer(user, item: Item) -> bool:
     if profile is None or profile.member_id is None:
         return False
     member = profile.member_id
+    if item.proposer_id == member:
+        return True
+    # The item page has the co-signers prefetched: a confirmed one needs no query.
+    if "cosigners" in getattr(item, "_prefetched_objects_cache", {}) and any(
+        c.member_id == member and c.confirmed_at is not None for c in item.cosigners.all()
+    ):
+        return True
     cases = Item.objects.filter(Q(pk=item.pk) | Q(merged_into_id=item.pk))
     return cases.filter(
         Q(proposer_id=member)

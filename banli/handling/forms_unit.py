@@ -10,6 +10,7 @@ from banli.core import clock
 from banli.core.errors import ValidationFailed
 from banli.core.uploads import allowed_extensions, check_upload
 
+from . import case
 from .models import Assignment, ContactMethod, ContactStage
 from .workflow import AssignmentState
 
@@ -95,7 +96,7 @@ class ContactForm(AssignmentForm):
     def __init__(self, *args, assignment: Assignment, **kwargs):
         super().__init__(*args, assignment=assignment, **kwargs)
         self.fields["on"].initial = clock.today()
-        done = set(assignment.contacts.values_list("stage", flat=True))
+        done = {contact.stage for contact in case.contacts(assignment)}
         # Offer the first of the three meetings not yet logged.
         self.fields["stage"].initial = next(
             (stage for stage in ContactStage.values if stage not in done), ContactStage.DURING

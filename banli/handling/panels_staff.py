@@ -4,6 +4,7 @@ the proposers (assign, evaluate, close as not evaluated).
 
 Which steps to offer is asked of the workflow table, never decided from the state here."""
 
+import datetime as dt
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
@@ -13,13 +14,13 @@ from banli.bodies.access import current_membership
 from banli.bodies.models import BODY_WIDE_READERS, UNIT_ROLES
 from banli.core import clock, panels
 from banli.core.errors import DomainError
-from banli.core.uploads import attachments_of
+from banli.core.uploads import case_files
 from banli.items.models import Item
 from banli.items.workflow import ITEM_WORKFLOW, ItemState
 
-from . import services
+from . import case, services
 from .access import HELD_STATES, reads_as_proposer
-from .models import AssignmentRole, CoHandlingOpinion, Extension, Reply
+from .models import AssignmentRole, Reply
 
 # Readers related to the item who see its replies in full, public or not: its proposers
 # (`reads_as_proposer`: confirmed co-signers, merged items' proposers), the units holding it,
@@ -31,22 +32,19 @@ RELATED_ROLES = frozenset({"evaluator", *BODY_WIDE_READERS})
 def sent_replies(item: Item, *, latest_round: bool = False) -> list[Reply]:
     """The signed replies of the item's lead units, each with `files` (its attachments); with
     `latest_round`, only those of the last round in which a reply was sent."""
-    replies = list(
-        Reply.objects.filter(assignment__item=item, signed_at__isnull=False)
-        .select_related("assignment__unit", "signed_by")
-        .order_by("round", "replied_on", "id")
-    )
+    replies = [r for r in case.replies(item) if r.signed_at is not None]
+    replies.sort(key=lambda r: (r.round, r.replied_on or dt.date.min, r.pk))
     if latest_round and replies:
         last = replies[-1].round
         replies = [r for r in replies if r.round == last]
     files = defaultdict(list)
     if replies:
         reply_type = ContentType.objects.get_for_model(Reply)
-        for attachment in attachments_of(item).filter(
-            target_type=reply_type, target_id__in=[r.pk for r in replies]
-        ):
-            attachment.url = reverse("items:attachment", args=[attachment.pk])
-            files[attachment.target_id].append(attachment)
+        ids = {r.pk for r in replies}
+        for attachment in case_files(item):
+            if attachment.target_type_id == reply_type.pk and attachment.target_id in ids:
+                attachment.url = reverse("items:attachment", args=[attachment.pk])
+                files[attachment.target_id].append(attachment)
     for reply in replies:
         reply.files = files[reply.pk]
     return replies
@@ -65,15 +63,18 @@ def _unit_reader(request, item: Item, assignments) -> int | None:
 def _opinions(item: Item, roles: set[str], unit_id: int | None, assignments):
     """Co-handling opinions go to the lead units, not to the proposers: staff, leaders and
     auditors read them all, a lead unit those on its item, a co-handling unit its own."""
-    opinions = CoHandlingOpinion.objects.filter(assignment__item=item).select_related(
-        "assignment__unit", "sent_by"
-    )
+    # Only a co-handling unit sends an opinion: without one there is nothing to read.
+    if not any(a.role == AssignmentRole.CO for a in assignments):
+        return []
+    opinions = case.opinions(item)
     if roles & BODY_WIDE_READERS:
-        return list(opinions)
+        return opinions
     if unit_id is None:
         return []
     leads = {a.unit_id for a in assignments if a.role == AssignmentRole.LEAD}
-    return list(opinions if unit_id in leads else opinions.filter(assignment__unit_id=unit_id))
+    if unit_id in leads:
+        return opinions
+    return [o for o in opinions if o.assignment.unit_id == unit_id]
 
 
 def handling_progress(request, item: Item, roles: set[str]):
@@ -82,9 +83,7 @@ def handling_progress(request, item: Item, roles: set[str]):
     and evaluate them for their own item (分别答复)."""
     lead_item = item.merged_into if item.state == ItemState.MERGED else None
     handled = lead_item or item
-    assignments = list(
-        handled.assignments.select_related("unit", "handler").order_by("-role", "assigned_on", "id")
-    )
+    assignments = case.assignments(handled)
     class_changes = list(item.class_changes.select_related("reply__assignment__unit"))
     if not assignments and not class_changes:
         return None
@@ -98,11 +97,7 @@ def handling_progress(request, item: Item, roles: set[str]):
     rounds: dict[int, list[Reply]] = defaultdict(list)
     for reply in replies:
         rounds[reply.round].append(reply)
-    extensions = (
-        Extension.objects.filter(assignment__item=handled)
-        .select_related("assignment__unit", "decided_by")
-        .order_by("requested_at", "id")
-    )
+    extensions = case.extensions(handled)
     return {
         "template": "handling/_progress_panel.html",
         "order": 30,
@@ -154,7 +149,8 @@ def next_steps(request, item: Item, roles: set[str]):
 def _evaluation_turn(request, item: Item):
     """What the user may evaluate on the item now, if anything."""
     member = services.evaluator(item, request.user)
-    if services.proposer_relation(item, member) is None:
+    # No round to evaluate (a draft, an item in handling…): no turn, and no query for why.
+    if services.evaluation_round_for(item, member) is None:
         return None
     try:
         return services.evaluation_turn(item, member)

@@ -7,6 +7,7 @@ from banli.bodies.access import current_membership
 from banli.bodies.models import UNIT_ROLES
 from banli.core import panels
 
+from . import case
 from .access import HELD_STATES
 from .views.unit import workspace
 
@@ -22,9 +23,9 @@ def unit_panel(request, item, roles):
     ):
         return None
     # Only what the unit still holds: reassigned away, its old workspace is gone with it.
-    mine = item.assignments.filter(unit_id=profile.unit_id, state__in=HELD_STATES).select_related(
-        "item__body", "unit", "handler"
-    )
+    mine = [
+        a for a in case.assignments(item) if a.unit_id == profile.unit_id and a.state in HELD_STATES
+    ]
     entries = [workspace(request.user, assignment) for assignment in mine]
     if not entries:
         return None

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from banli.bodies.access import current_membership
 from banli.core import panels
 from banli.core.models import Attachment
+from banli.core.uploads import files_of
 from banli.core.workflow import Transition
 
 from .forms import action_form
@@ -76,6 +77,11 @@ def item_attachments(item: Item):
     return Attachment.objects.filter(
         root_type=item_type, root_id=item.pk, target_type=item_type, target_id=item.pk
     )
+
+
+def item_files(item: Item) -> list[Attachment]:
+    """`item_attachments` from the case file's files read once for the page."""
+    return files_of(item, item)
 
 
 def cosigners_polling(item: Item) -> bool:

@@ -28,9 +28,16 @@ def item_roles(by, item: Item) -> set[str]:
     if membership.member_id:
         if membership.member_id == item.proposer_id:
             roles.add("lead_proposer")
-        elif item.cosigners.filter(member_id=membership.member_id).exists():
+        elif _is_cosigner(item, membership.member_id):
             roles.add("cosigner")
     return roles
+
+
+def _is_cosigner(item: Item, member_id: int) -> bool:
+    """Invited to co-sign `item`: from its prefetched co-signers when the page has them."""
+    if "cosigners" in getattr(item, "_prefetched_objects_cache", {}):
+        return any(c.member_id == member_id for c in item.cosigners.all())
+    return item.cosigners.filter(member_id=member_id).exists()
 
 
 def can_read(user, item: Item) -> bool:

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import actions, attachments, browse, proposer, review
+from .views import actions, attachments, browse, proposer, review, timeline
 
 app_name = "items"
 
 urlpatterns = [
     path("", browse.item_list, name="list"),
     path("<int:pk>/", browse.item_detail, name="detail"),
+    path("<int:pk>/timeline/", timeline.item_timeline, name="timeline"),
     path("mine/", proposer.mine, name="mine"),
     path("new/", proposer.create, name="create"),
     path("members/", proposer.member_options, name="member_options"),

@@ -10,8 +10,25 @@ from .forms import MarkKeyForm
 from .models import KeyItem
 
 
+def with_key_item(queryset):
+    """The item page reads the key item (and its supervising leader) with the item: the
+    panel and the page's "key item" badge share it."""
+    return queryset.select_related("key_item__supervisor")
+
+
+panels.load_with(with_key_item)
+
+
+def key_item_of(item: Item) -> KeyItem | None:
+    """The item's key-item record: loaded with the item on its page, else one query."""
+    try:
+        return item.key_item
+    except KeyItem.DoesNotExist:
+        return None
+
+
 def key_item_panel(request, item: Item, roles: set[str]):
-    key = KeyItem.objects.filter(item=item).select_related("supervisor").first()
+    key = key_item_of(item)
     offered = any(t.action == "set_key" for t in ITEM_WORKFLOW.available(item.state, roles))
     if key is None and not offered:
         return None

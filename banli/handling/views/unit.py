@@ -24,9 +24,10 @@ from banli.bodies.models import UNIT_ROLES, Membership
 from banli.core import clock
 from banli.core.errors import DomainError, InvalidTransition, NotAllowed
 from banli.core.models import Attachment, HistoryEntry
+from banli.core.uploads import case_files
 from banli.core.web import page_of
 
-from .. import services
+from .. import case, services
 from ..access import HELD_STATES
 from ..forms_unit import ACTION_FORMS, LISTED_STATES, ReplyForm, UnitItemsFilter, class_label
 from ..models import (
@@ -175,15 +176,22 @@ def _download_url(attachment: Attachment) -> str | None:
         return None
 
 
-def attachments_by_reply(replies) -> dict[int, list[Attachment]]:
-    """Each reply's attachments, each with `url` for downloading it."""
+def attachments_by_reply(replies, *, root=None) -> dict[int, list[Attachment]]:
+    """Each reply's attachments, each with `url` for downloading it; with `root` (the
+    replies' item), from the case file's files read once for the page."""
     ids = [r.pk for r in replies]
     found: dict[int, list[Attachment]] = {pk: [] for pk in ids}
     if ids:
         ct = ContentType.objects.get_for_model(Reply)
-        for attachment in Attachment.objects.filter(target_type=ct, target_id__in=ids):
-            attachment.url = _download_url(attachment)
-            found[attachment.target_id].append(attachment)
+        candidates = (
+            case_files(root)
+            if root is not None
+            else Attachment.objects.filter(target_type=ct, target_id__in=ids)
+        )
+        for attachment in candidates:
+            if attachment.target_type_id == ct.pk and attachment.target_id in found:
+                attachment.url = _download_url(attachment)
+                found[attachment.target_id].append(attachment)
     return found
 
 
@@ -196,24 +204,36 @@ def co_opinions(item):
 
 def workspace(user, assignment: Assignment) -> dict:
     """Everything a unit sees and does about one assignment: the unit panel's content."""
-    replies = list(assignment.replies.select_related("signed_by", "drafted_by"))
-    round_ = assignment.item.reply_round
+    # The item's replies, extensions, opinions and files are read once for the item and
+    # shared with the other panels of its page (banli.handling.case).
+    item = assignment.item
+    replies = [r for r in case.replies(item) if r.assignment_id == assignment.pk]
+    round_ = item.reply_round
     draft = next((r for r in replies if r.round == round_ and not r.is_sent), None)
-    waiting = assignment.extensions.filter(state=DecisionState.PENDING).first()
-    files = attachments_by_reply(replies)
+    # Newest first, as the unit reads them.
+    extensions = sorted(
+        (e for e in case.extensions(item) if e.assignment_id == assignment.pk),
+        key=lambda e: (e.requested_at, e.pk),
+        reverse=True,
+    )
+    waiting = next((e for e in extensions if e.state == DecisionState.PENDING), None)
+    files = attachments_by_reply(replies, root=item)
     for reply in replies:
         reply.files = files[reply.pk]
         reply.class_label = class_label(reply.result_class)
+    opinions = case.opinions(item)
     return {
         "assignment": assignment,
         "actions": action_forms(user, assignment, draft=draft, waiting_extension=waiting),
-        "contacts": assignment.contacts.select_related("logged_by"),
+        "contacts": case.contacts(assignment),
         "sent": [r for r in replies if r.is_sent],
         "draft": draft,
         "waiting_extension": waiting,
-        "extensions": assignment.extensions.all(),
-        "opinions": co_opinions(assignment.item) if assignment.is_lead else [],
-        "own_opinion": CoHandlingOpinion.objects.filter(assignment=assignment).first(),
+        "extensions": extensions,
+        "opinions": [o for o in opinions if o.assignment.role == AssignmentRole.CO]
+        if assignment.is_lead
+        else [],
+        "own_opinion": next((o for o in opinions if o.assignment_id == assignment.pk), None),
     }
 
 

@@ -42,7 +42,7 @@ def open_invitation(request, pk) -> CoSigner:
     found = (
         open_invitations(request.user)
         .filter(item_id=item_pk(pk))
-        .select_related("item", "item__proposer", "item__session", "item__category")
+        .select_related("item", "item__body", "item__proposer", "item__session", "item__category")
         .first()
     )
     if found is None:

@@ -1,18 +1,18 @@
 """Search and filter every item the user may read; the item page with its timeline."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import render
 
-from banli.core import clock, panels
+from banli.core import clock, panels, timeline
 from banli.core.models import HistoryEntry
 from banli.core.web import page_of
 
 from .. import lists
 from ..filters import ItemFilterForm, state_counts
 from ..models import CoSigner, Item
-from ..panels import available_actions, item_attachments
+from ..panels import available_actions, item_files
 from ..permissions import item_roles
 from .access import body_of, open_invitation, readable_item
 
@@ -55,31 +55,48 @@ def item_list(request):
 def item_detail(request, pk):
     """The case file: the item, its proposers, its files, every panel the user may act in,
     its timeline. An invitee who has not confirmed co-signing reads only the invitation."""
+    # One query for the item with what every panel reads of it (the apps' one-to-one records,
+    # banli.core.panels.load_with) and one for its co-signers; the panels share the rest
+    # through the instance (banli.core.memo).
     try:
         item = readable_item(
             request,
             pk,
-            queryset=Item.objects.prefetch_related(
-                Prefetch("cosigners", queryset=CoSigner.objects.select_related("member"))
+            queryset=panels.prepared(
+                Item.objects.prefetch_related(
+                    Prefetch("cosigners", queryset=CoSigner.objects.select_related("member"))
+                ).annotate(has_merged=Exists(Item.objects.filter(merged_into=OuterRef("pk"))))
             ),
         )
     except Http404:
         return invitation(request, open_invitation(request, pk))
     roles = item_roles(request.user, item)
-    timeline = HistoryEntry.objects.for_root(item).select_related("actor")
+    # The newest entries only; the whole timeline is a page of its own (views/timeline.py).
+    recent = timeline.newest(
+        HistoryEntry.objects.for_root(item), limit=timeline.RECENT + 1, with_total=True
+    )
+    older = total = None
+    if len(recent) > timeline.RECENT:
+        recent = recent[: timeline.RECENT]
+        older, total = timeline.cursor_of(recent[-1]), recent[0].total
+    merged_items = list(item.merged_items.select_related("proposer")) if item.has_merged else []
     context = {
         "item": item,
         "roles": roles,
-        "timeline": timeline,
+        "timeline": timeline.rows(recent),
+        "timeline_older": older,
+        "timeline_total": total,
         "panels": panels.panels_for(request, item, roles),
-        "merged_items": item.merged_items.select_related("proposer"),
+        "merged_items": merged_items,
         # Linked only where the reader may open them (a unit reads the lead item only).
         "readable_merged": set(
             Item.objects.visible_to(request.user)
-            .filter(merged_into=item)
+            .filter(pk__in=[m.pk for m in merged_items])
             .values_list("pk", flat=True)
-        ),
-        "attachments": item_attachments(item),
+        )
+        if merged_items
+        else set(),
+        "attachments": item_files(item),
     }
     return render(request, "items/detail.html", context)
 
@@ -88,6 +105,8 @@ def invitation(request, invited: CoSigner):
     """附议邀请: what the lead proposer asks the invitee to co-sign, and the answers. Not the
     case file: no files, no timeline, no other panel, until the invitee confirms."""
     item = invited.item
+    # The roles and the invitee's own answer both read the co-signers: one query.
+    prefetch_related_objects([item], "cosigners")
     roles = item_roles(request.user, item)
     context = {
         "item": item,
