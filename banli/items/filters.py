@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from banli.bodies.models import Body, Category, Session
@@ -21,8 +21,10 @@ from .workflow import ItemState
 SORTS = {
     "-created": ("-created_at", "-id"),
     "created": ("created_at", "id"),
-    "number": ("session", "kind", "number", "id"),
-    "-number": ("-session", "kind", "-number", "-id"),
+    # Sessions by their id (newest first), not by Session's own ordering through a join:
+    # a list is paged by the keys it is sorted by (banli.core.paging).
+    "number": ("-session", "kind", "number", "id"),
+    "-number": ("session", "kind", "-number", "-id"),
     "due": (F("next_due_on").asc(nulls_last=True), "id"),
     "title": ("title", "id"),
 }
@@ -145,11 +147,3 @@ class ItemFilterForm(forms.Form):
         if query:
             return qs.order_by("-search_rank", "-id")
         return qs.order_by(*SORTS["-created"])
-
-
-def state_counts(queryset) -> list[tuple[str, str, int]]:
-    """(state, label, count) for the facets above a list, one grouped query."""
-    labels = dict(ItemState.choices)
-    rows = queryset.order_by().values("state").annotate(n=Count("id"))
-    counts = {row["state"]: row["n"] for row in rows}
-    return [(s, labels[s], counts[s]) for s in ItemState.values if counts.get(s)]
