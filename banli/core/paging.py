@@ -34,6 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -106,9 +107,14 @@ def counts_at_most(
         return {}
     names = list(querysets)
     using = querysets[names[0]].db
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for name in names:
-        sql, sql_params = _limited_sql(querysets[name], bound)
+        try:
+            sql, sql_params = _limited_sql(querysets[name], bound)
+        except EmptyResultSet:  # .none(), or a filter that can match nothing
+            parts.append("0")
+            continue
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS c)")
         params.extend(sql_params)
     with connections[using].cursor() as cursor:

@@ -68,7 +68,7 @@ def page_url(request, param: str = paging.PARAM):
         else:
             params.pop(param, None)
         query = params.urlencode()
-        return f"?{query}" if query else request.path
+        return f"{request.path}?{query}" if query else request.path
 
     return url
 

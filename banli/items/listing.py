@@ -13,6 +13,7 @@ bound (narrow it by state, session or kind to see them on a larger one).
 
 from urllib.parse import urlencode
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.http import QueryDict
 from django.urls import reverse
@@ -63,7 +64,10 @@ def state_facets(queryset, bound: int | None = None):
     bound read eleven times as many rows: 0.7 s at 127,000 items)."""
     bound = paging.count_bound() if bound is None else bound
     limited = queryset.order_by().values("state")[: bound + 1]
-    sql, params = limited.query.sql_with_params()
+    try:
+        sql, params = limited.query.sql_with_params()
+    except EmptyResultSet:  # .none(): nothing to count
+        return paging.BoundedCount(0, bound), []
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"SELECT s.state, COUNT(*) FROM ({sql}) AS s GROUP BY s.state", params)
         counted = dict(cursor.fetchall())

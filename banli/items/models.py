@@ -201,11 +201,15 @@ class Item(models.Model):
         # a filter followed by a sort key, so a page (banli.core.paging) is read from the
         # index where the previous one ended (docs/architecture.md, "Lists").
         indexes = [
-            models.Index(fields=["body", "state", "created_at", "id"], name="item_body_state_created"),
+            models.Index(
+                fields=["body", "state", "created_at", "id"], name="item_body_state_created"
+            ),
             models.Index(fields=["body", "session", "kind"]),
             models.Index(fields=["body", "category"]),
             models.Index(fields=["body", "created_at", "id"], name="item_body_created"),
-            models.Index(fields=["body", "kind", "created_at", "id"], name="item_body_kind_created"),
+            models.Index(
+                fields=["body", "kind", "created_at", "id"], name="item_body_kind_created"
+            ),
             models.Index(fields=["body", "title", "id"], name="item_body_title"),
             models.Index(fields=["proposer"]),
             models.Index(fields=["body", "next_due_on", "id"], name="item_body_due"),

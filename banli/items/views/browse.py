@@ -5,11 +5,12 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 
-from banli.core import clock, panels
+from banli.core import panels
 from banli.core.models import HistoryEntry
 from banli.core.web import page_of
 
 from .. import listing
+from ..filters import form_entries
 from ..models import CoSigner, Item
 from ..panels import available_actions, item_attachments
 from ..permissions import item_roles
@@ -29,8 +30,10 @@ def item_list(request):
     total, counts = listing.state_facets(filtered)
     page.count = total
     context = {"form": form, "page": page, "total": total, "counts": counts}
-    template = "items/_results.html" if request.headers.get("HX-Request") else "items/list.html"
-    return render(request, template, context)
+    if request.headers.get("HX-Request"):
+        return render(request, "items/_results.html", context)
+    context["fields"] = form_entries(form)
+    return render(request, "items/list.html", context)
 
 
 @login_required

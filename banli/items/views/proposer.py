@@ -73,7 +73,7 @@ def mine(request):
     # One indexed set of ids (led, or co-signed), not `proposer = x OR id IN (…)`, which
     # PostgreSQL answers by reading every item of every body.
     led = Item.objects.filter(proposer=member).order_by().values("pk")
-    my_items = Item.objects.filter(pk__in=led.union(cosigned))
+    my_items = Item.objects.filter(pk__in=led.union(cosigned.order_by()))
     state = request.GET.get("state", "")
     if state not in ItemState.values:
         state = ""

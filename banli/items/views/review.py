@@ -51,7 +51,7 @@ def review_queue(request):
         queue = queue.filter(kind=kind)
     queue = (
         # The body's rules: each row's reject form lists a CPPCC body's grounds.
-        queue.defer("text", "search_text")
+        queue.defer("search_text")  # the quick actions read the text
         .select_related("body__rule_set", "session", "category", "proposer")
         .prefetch_related(Prefetch("cosigners", queryset=CoSigner.objects.select_related("member")))
         .order_by(F("submitted_at").asc(nulls_last=True), "id")
