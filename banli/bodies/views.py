@@ -156,7 +156,7 @@ def users(request, body):
         # The roles are a JSON list, whose text holds each code in quotes; no code is part
         # of another, so the quoted code matches that role alone (on SQLite and PostgreSQL).
         memberships = memberships.filter(roles__icontains=f'"{role}"')
-    page = page_of(request, memberships)
+    page = page_of(request, memberships, count=True)
     for m in page.object_list:
         m.role_labels = _role_labels(m.roles)
     return render(
@@ -371,7 +371,7 @@ def _record_list(request, body, queryset, template, search_fields, **context):
     return render(
         request,
         template,
-        {"body": body, "search": search, "page": page_of(request, queryset), **context},
+        {"body": body, "search": search, "page": page_of(request, queryset, count=True), **context},
     )
 
 

@@ -1,12 +1,13 @@
-"""What every app's views share: running a use case from a POST, showing its refusal, paging."""
+"""What every app's views share: running a use case from a POST, showing its refusal, paging
+(by keys, `banli.core.paging`)."""
 
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 
+from . import paging
 from .errors import DomainError, ValidationFailed
 
 
@@ -55,10 +56,41 @@ def run(
     return result if result is not None else True
 
 
-def page_of(request, queryset, per_page: int = 25):
-    """The requested page; a malformed or out-of-range page number gives the nearest page."""
-    paginator = Paginator(queryset, per_page)
-    return paginator.get_page(request.GET.get("page"))
+def page_url(request, param: str = paging.PARAM):
+    """A function building the link to another page of the list of `request`: the same
+    query string with the cursor `param` replaced (removed for the first page)."""
+
+    def url(token: str | None) -> str:
+        params = request.GET.copy()
+        params.pop("page", None)
+        if token:
+            params[param] = token
+        else:
+            params.pop(param, None)
+        query = params.urlencode()
+        return f"{request.path}?{query}" if query else request.path
+
+    return url
+
+
+def page_of(
+    request,
+    queryset,
+    per_page: int = 25,
+    *,
+    param: str = paging.PARAM,
+    count: bool | int = False,
+) -> paging.KeysetPage:
+    """The requested page of `queryset`, paged by its ordering's keys (`banli.core.paging`):
+    the cursor in `param` says where the page starts; a malformed or stale cursor gives the
+    first page. `count` adds a bounded count ("10,000+")."""
+    return paging.keyset_page(
+        queryset,
+        request.GET.get(param),
+        per_page=per_page,
+        url=page_url(request, param),
+        count=count,
+    )
 
 
 def int_or_none(value) -> int | None:

@@ -79,7 +79,10 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
         ordering = ["item", "role", "id"]
         indexes = [
-            models.Index(fields=["unit", "state"]),
+            # The unit inbox: a unit's pending assignments by dispute deadline, paged by keys.
+            models.Index(
+                fields=["unit", "state", "dispute_due_on", "id"], name="assignment_unit_inbox"
+            ),
             models.Index(fields=["state", "due_on"]),
             models.Index(fields=["item", "role", "state"]),
         ]

@@ -196,13 +196,23 @@ class Item(models.Model):
                 fields=["body", "session", "kind", "number"], name="item_number_unique"
             )
         ]
+        # The lists filter by body and one of kind, state, session, category and sort by one
+        # of the keys in items.filters.SORTS, always with the id last: each index below is
+        # a filter followed by a sort key, so a page (banli.core.paging) is read from the
+        # index where the previous one ended (docs/architecture.md, "Lists").
         indexes = [
-            models.Index(fields=["body", "state"]),
+            models.Index(
+                fields=["body", "state", "created_at", "id"], name="item_body_state_created"
+            ),
             models.Index(fields=["body", "session", "kind"]),
             models.Index(fields=["body", "category"]),
-            models.Index(fields=["body", "created_at"]),
+            models.Index(fields=["body", "created_at", "id"], name="item_body_created"),
+            models.Index(
+                fields=["body", "kind", "created_at", "id"], name="item_body_kind_created"
+            ),
+            models.Index(fields=["body", "title", "id"], name="item_body_title"),
             models.Index(fields=["proposer"]),
-            models.Index(fields=["body", "next_due_on"]),
+            models.Index(fields=["body", "next_due_on", "id"], name="item_body_due"),
         ]
 
     def __str__(self) -> str:

@@ -48,6 +48,7 @@ def _key_items(queryset):
     )
     return (
         queryset.filter(key_item__isnull=False)
+        .defer("text", "search_text")
         .select_related("key_item", "key_item__supervisor", "proposer", "session")
         .prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))
         .annotate(next_due=_next_due())
@@ -82,7 +83,7 @@ def key_items(request):
     items = _key_items(mine).order_by("-key_item__year", F("next_due").asc(nulls_last=True), "id")
     context = {
         "form": form,
-        "page": page_of(request, items),
+        "page": page_of(request, items, count=True),
         "today": clock.today(),
         "can_act": "staff" in roles,
     }

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.forms import BooleanField, Form
 from django.http import Http404
@@ -22,7 +21,7 @@ from banli.bodies.access import current_membership
 from banli.bodies.models import Body
 from banli.core import clock
 from banli.core.models import HistoryEntry
-from banli.core.web import run
+from banli.core.web import page_of, run
 from banli.items.models import Item
 from banli.items.permissions import item_roles
 from banli.items.views.access import readable_item
@@ -113,20 +112,10 @@ def _back(request, default: str):
     return redirect(default)
 
 
-def paged(request, queryset, param: str = "page", per_page: int = 25):
-    """One page of `queryset`, chosen by the `param` query parameter (several lists can
-    page independently on one page); a malformed number gives the nearest page. The page
-    carries `previous_url` and `next_url` that keep the rest of the query."""
-    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
-
-    def url(number):
-        params = request.GET.copy()
-        params[param] = number
-        return "?" + params.urlencode()
-
-    page.previous_url = url(page.previous_page_number()) if page.has_previous() else None
-    page.next_url = url(page.next_page_number()) if page.has_next() else None
-    return page
+def paged(request, queryset, param: str = "cursor", per_page: int = 25, *, count=False):
+    """One page of `queryset`, paged by keys with the cursor in the `param` query parameter
+    (several lists can page independently on one page; `banli.core.web.page_of`)."""
+    return page_of(request, queryset, per_page, param=param, count=count)
 
 
 # 交办 --------------------------------------------------------------------------------------
@@ -212,7 +201,7 @@ def _disputed(scope: ListScope):
 
 def _disputes_page(request, scope: ListScope, *, failed: tuple[int, str, Form] | None = None):
     body = scope.body
-    page = paged(request, _disputed(scope))
+    page = paged(request, _disputed(scope), count=True)
     rows = []
     for assignment in page.object_list:
         auto_id = f"id_%s_{assignment.pk}"
@@ -294,7 +283,9 @@ def _extensions_page(
     of_body = Extension.objects.filter(scope.items("assignment__item__")).select_related(
         "assignment", "assignment__item", "assignment__unit", "requested_by", "decided_by"
     )
-    page = paged(request, of_body.filter(state=DecisionState.PENDING).order_by("requested_at"))
+    page = paged(
+        request, of_body.filter(state=DecisionState.PENDING).order_by("requested_at"), count=True
+    )
     rows = []
     for extension in page.object_list:
         form = ExtensionDecisionForm(auto_id=f"id_%s_{extension.pk}") if scope.can_act else None
@@ -384,11 +375,14 @@ def board(request):
     counts |= replied.aggregate(
         waiting=Count("pk", filter=~window_passed), passed=Count("pk", filter=window_passed)
     )
-    rows = leads.select_related("item", "item__key_item", "unit", "handler")
+    rows = leads.select_related("item", "item__key_item", "unit", "handler").defer(
+        "item__text", "item__search_text"
+    )
     overdue = rows.filter(due_on__lt=today).order_by("due_on", "id")
     soon = rows.filter(due_on__gte=today, due_on__lte=month).order_by("due_on", "id")
     passed = (
         replied.filter(window_passed)
+        .defer("text", "search_text")
         .select_related("proposer", "key_item")
         .order_by("evaluation_due_on", "id")
     )
@@ -396,9 +390,9 @@ def board(request):
         "form": form,
         "unit": unit,
         "counts": counts,
-        "overdue": paged(request, overdue, "overdue_page", 20),
-        "soon": paged(request, soon, "soon_page", 20),
-        "passed": paged(request, passed, "passed_page", 20),
+        "overdue": paged(request, overdue, "overdue_cursor", 20),
+        "soon": paged(request, soon, "soon_cursor", 20),
+        "passed": paged(request, passed, "passed_cursor", 20),
         "is_staff": scope.can_act,
         "leader_view": scope.leader_only,
         "whole_body": whole_body,

@@ -11,11 +11,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -132,12 +143,19 @@ def current_draft(assignment: Assignment) -> Reply | None:
 
 
 def action_forms(
-    user, assignment: Assignment, *, only=None, draft=None, waiting_extension=None
+    user,
+    assignment: Assignment,
+    *,
+    only=None,
+    draft=None,
+    waiting_extension=None,
+    linked: str | None = None,
 ) -> list[dict]:
     """The buttons and forms for what the user may do on the assignment (see `offered_actions`).
 
     A step that would certainly be refused is left out: signing without a draft, a second
-    extension request while one waits."""
+    extension request while one waits. With `linked` (the address to come back to), a step
+    with a form is a link to the form's own page instead of a form (lists: no form per row)."""
     shown: list[dict] = []
     offered = offered_actions(user, assignment)
     can_sign = draft is not None and any(t.action == "sign_reply" for t in offered)
@@ -155,7 +173,9 @@ def action_forms(
             entry["label"] = _("Edit the reply") if draft else _("Write the reply")
         else:
             entry["url"] = reverse("handling:assignment_action", args=[assignment.pk, action])
-            if action in ACTION_FORMS:
+            if action in ACTION_FORMS and linked is not None:
+                entry["link"] = f"{entry['url']}?{urlencode({'next': linked})}"
+            elif action in ACTION_FORMS:
                 entry["form"] = ACTION_FORMS[action](assignment=assignment)
         # The main step is signing when there is a draft to sign, else accepting or writing.
         entry["primary"] = action in {"accept", "sign_reply"} or (
@@ -252,9 +272,14 @@ def inbox(request):
     awaiting the staff, and its extension requests awaiting a decision."""
     profile = unit_profile(request, ASSIGNMENT_WORKFLOW["accept"].roles)
     mine = unit_assignments(profile).select_related("item__body", "item__session", "item__proposer")
-    page = page_of(request, mine.filter(state=A.PENDING).order_by("dispute_due_on", "id"), 50)
+    pending = mine.filter(state=A.PENDING).defer("item__text", "item__search_text")
+    page = page_of(request, pending.order_by("dispute_due_on", "id"), 50, count=True)
+    here = request.get_full_path()
     rows = [
-        {"assignment": a, "actions": action_forms(request.user, a, only={"accept", "dispute"})}
+        {
+            "assignment": a,
+            "actions": action_forms(request.user, a, only={"accept", "dispute"}, linked=here),
+        }
         for a in page.object_list
     ]
     disputed = list(mine.filter(state=A.DISPUTED).order_by("dispute_due_on", "id"))
@@ -308,8 +333,13 @@ def unit_items(request):
         | Q(recent_reply, state=A.REPLIED)
         | Q(recent_opinion, state=A.OPINION_SENT)
     )
-    counts = {state: listed.filter(state=state).count() for state in LISTED_STATES}
-    overdue = listed.filter(state__in=WORKING, due_on__lt=today).count()
+    # One query for the counts above the list (a unit holds few assignments at a time).
+    figures = listed.aggregate(
+        overdue=Count("pk", filter=Q(state__in=WORKING, due_on__lt=today)),
+        **{state: Count("pk", filter=Q(state=state)) for state in LISTED_STATES},
+    )
+    counts = {state: figures[state] for state in LISTED_STATES}
+    overdue = figures["overdue"]
     if filters.get("state"):
         listed = listed.filter(state=filters["state"])
     if filters.get("mine"):
@@ -324,16 +354,23 @@ def unit_items(request):
             has_draft=waiting_draft,
         )
         .select_related("item__session", "item__proposer", "handler")
+        .defer("item__text", "item__search_text")
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=Reply.objects.filter(signed_at__isnull=False)
+                .defer("text")
+                .order_by("-round"),
+                to_attr="signed_replies",
+            )
+        )
         .order_by("closed_rank", "due_on", "id")
     )
     page = page_of(request, listed)
     for assignment in page.object_list:
         assignment.working = assignment.state in WORKING
-        assignment.last_reply = (
-            assignment.replies.filter(signed_at__isnull=False).order_by("-round").first()
-            if assignment.state == A.REPLIED
-            else None
-        )
+        signed = assignment.signed_replies
+        assignment.last_reply = signed[0] if signed and assignment.state == A.REPLIED else None
     context = {
         "unit": profile.unit,
         "form": form,
@@ -371,16 +408,26 @@ def signing(request):
 
 @login_required
 def assignment_action(request, pk, action):
-    """POST only: take one step on the assignment, then go back where the user came from."""
+    """POST: take one step on the assignment, then go back where the user came from. GET, for
+    a step with a form: the form alone on its page (what a list links to instead of
+    rendering one form per row; it works without JavaScript)."""
     if action not in ACTIONS:
         raise Http404
-    if request.method != "POST":
+    form_class = ACTION_FORMS.get(action)
+    if request.method != "POST" and not (request.method == "GET" and form_class):
         return HttpResponseNotAllowed(["POST"])
     assignment = unit_assignment(request, pk)
     if not ASSIGNMENT_WORKFLOW[action].roles & services.assignment_roles(request.user, assignment):
         raise PermissionDenied
+    if request.method == "GET":
+        back = _safe_next(request, reverse("items:detail", args=[assignment.item_id]))
+        if action not in {t.action for t in offered_actions(request.user, assignment)}:
+            messages.error(request, _("This step is not open on this assignment now."))
+            return redirect(back)
+        return _action_page(
+            request, assignment, action, form_class(assignment=assignment), back, status=200
+        )
     use_case, success = ACTIONS[action]
-    form_class = ACTION_FORMS.get(action)
     form = form_class(request.POST, assignment=assignment) if form_class else None
     back = _safe_next(request, reverse("items:detail", args=[assignment.item_id]))
     if form is not None and not form.is_valid():

@@ -5,12 +5,12 @@ from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_object
 from django.http import Http404
 from django.shortcuts import render
 
-from banli.core import clock, panels, timeline
+from banli.core import panels, timeline
 from banli.core.models import HistoryEntry
 from banli.core.web import page_of
 
-from .. import lists
-from ..filters import ItemFilterForm, state_counts
+from .. import listing
+from ..filters import form_entries
 from ..models import CoSigner, Item
 from ..panels import available_actions, item_files
 from ..permissions import item_roles
@@ -20,35 +20,20 @@ from .access import body_of, open_invitation, readable_item
 INVITATION_ACTIONS = ("confirm_cosign", "decline_cosign")
 
 
-def _list_queryset(queryset):
-    """A page of items with what the table shows, including the columns other apps add."""
-    return lists.with_columns(
-        queryset.select_related("session", "category", "proposer", "key_item")
-    )
-
-
 @login_required
 def item_list(request):
-    """检索: every filter combinable, paginated, sortable, with counts by state."""
+    """检索: every filter combinable, paged by keys (first/previous/next), sortable, with a
+    bounded count and bounded counts by state (`banli.items.listing`)."""
     body = body_of(request)
-    form = ItemFilterForm(request.GET or None, body=body)
-    if form.is_bound:
-        form.is_valid()
-    visible = Item.objects.visible_to(request.user)
-    filtered = (
-        form.apply(visible, today=clock.today())
-        if form.is_bound
-        else visible.order_by("-created_at", "-id")
-    )
-    page = page_of(request, _list_queryset(filtered))
-    context = {
-        "form": form,
-        "page": page,
-        "total": page.paginator.count,
-        "counts": state_counts(filtered),
-    }
-    template = "items/_results.html" if request.headers.get("HX-Request") else "items/list.html"
-    return render(request, template, context)
+    form, filtered = listing.filtered(request.user, request.GET, body=body)
+    page = page_of(request, listing.for_table(filtered), listing.PER_PAGE)
+    total, counts = listing.state_facets(filtered)
+    page.count = total
+    context = {"form": form, "page": page, "total": total, "counts": counts}
+    if request.headers.get("HX-Request"):
+        return render(request, "items/_results.html", context)
+    context["fields"] = form_entries(form)
+    return render(request, "items/list.html", context)
 
 
 @login_required

@@ -15,15 +15,14 @@ from banli.core.errors import InvalidTransition, NotAllowed
 from banli.core.models import HistoryEntry
 from banli.core.web import page_of, run
 
-from .. import services, start_page
-from ..filters import ItemFilterForm, state_counts
+from .. import listing, services, start_page
+from ..filters import ItemFilterForm
 from ..forms import ItemCreateForm, ItemEditForm, cosigner_candidates, ids
 from ..models import CoSigner, Forwarding, Item
 from ..panels import item_attachments
 from ..permissions import item_roles
 from ..workflow import EDITABLE, ITEM_WORKFLOW, ItemState
 from .access import readable_item
-from .browse import _list_queryset
 
 REFUSED_SHOWN = 10
 MEMBER_OPTIONS = 50
@@ -71,14 +70,18 @@ def mine(request):
     ]
 
     cosigned = CoSigner.objects.filter(member=member, confirmed_at__isnull=False).values("item")
-    my_items = Item.objects.filter(Q(proposer=member) | Q(pk__in=cosigned))
+    # One indexed set of ids (led, or co-signed), not `proposer = x OR id IN (…)`, which
+    # PostgreSQL answers by reading every item of every body.
+    led = Item.objects.filter(proposer=member).order_by().values("pk")
+    my_items = Item.objects.filter(pk__in=led.union(cosigned.order_by()))
     state = request.GET.get("state", "")
     if state not in ItemState.values:
         state = ""
     filters = ItemFilterForm({"state": state}, body=profile.body)
     filters.is_valid()
     listed = filters.apply(my_items, today=clock.today())
-    page = page_of(request, _list_queryset(listed))
+    page = page_of(request, listing.for_table(listed), listing.PER_PAGE)
+    total, counts = listing.state_facets(my_items)
     context = {
         "member": member,
         "invitations": invitations,
@@ -87,8 +90,8 @@ def mine(request):
         "sections": sections,
         "waiting": bool(invitations or returned or sections[start_page.WAITING]),
         "state": state,
-        "counts": state_counts(my_items),
-        "total": my_items.count(),
+        "counts": counts,
+        "total": total,
         "page": page,
     }
     return render(request, "items/mine.html", context)

@@ -3,11 +3,12 @@ first, each with its quick actions; and the search for the lead item of a merge 
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from banli.bodies.access import current_membership
+from banli.core import paging
 from banli.core.web import page_of
 
 from .. import search
@@ -34,10 +35,14 @@ def review_queue(request):
     """What the staff have to review, the longest waiting first."""
     body = _staff_body(request)
     items = Item.objects.for_body(body)
-    counts = items.aggregate(
-        submitted=Count("id", filter=Q(state=ItemState.SUBMITTED)),
-        under_review=Count("id", filter=Q(state=ItemState.UNDER_REVIEW)),
-        returned=Count("id", filter=Q(state=ItemState.RETURNED)),
+    # Bounded counts, one statement, each through the (body, state) index: a whole-body
+    # aggregate read every item of the body (banli.core.paging).
+    counts = paging.counts_at_most(
+        {
+            "submitted": items.filter(state=ItemState.SUBMITTED),
+            "under_review": items.filter(state=ItemState.UNDER_REVIEW),
+            "returned": items.filter(state=ItemState.RETURNED),
+        }
     )
     state = request.GET.get("state", "")
     kind = request.GET.get("kind", "")
@@ -46,11 +51,12 @@ def review_queue(request):
         queue = queue.filter(kind=kind)
     queue = (
         # The body's rules: each row's reject form lists a CPPCC body's grounds.
-        queue.select_related("body__rule_set", "session", "category", "proposer")
+        queue.defer("search_text")  # the quick actions read the text
+        .select_related("body__rule_set", "session", "category", "proposer")
         .prefetch_related(Prefetch("cosigners", queryset=CoSigner.objects.select_related("member")))
         .order_by(F("submitted_at").asc(nulls_last=True), "id")
     )
-    page = page_of(request, queue)
+    page = page_of(request, queue, count=True)
     rows = [
         (item, available_actions(request, item, item_roles(request.user, item)))
         for item in page.object_list

@@ -1,0 +1,103 @@
+"""The item list (检索) as a query: the filtered, visible items of the user's body, the page
+of them the table shows, their bounded count and state facets.
+
+Counts are bounded, not kept as counters (docs/architecture.md, "Lists"). A counter per
+(body, state) would answer only the unfiltered list of a body-wide reader: any filter the
+form offers (words, category, proposer, dates, unit, overdue) and every narrower role's
+visibility needs a count of the rows themselves anyway, and a counter table would need
+every state change of two apps' services kept in step with it. A bounded count answers all
+of them with one mechanism whose cost is capped: at most `bound + 1` rows are counted, and
+the state facets are counted from the same bounded set, shown when the list is within the
+bound (narrow it by state, session or kind to see them on a larger one).
+"""
+
+from urllib.parse import urlencode
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.http import QueryDict
+from django.urls import reverse
+
+from banli.bodies.access import current_membership
+from banli.core import clock, paging
+
+from . import lists
+from .filters import ItemFilterForm
+from .models import Item
+from .workflow import ItemState
+
+PER_PAGE = 25
+# What a list never shows: the full text and its search index (5–7 KB a row).
+UNSHOWN = ("text", "search_text")
+
+
+def filtered(user, data, *, body=None):
+    """(form, ordered queryset) of the items `user` may read in their current body that
+    the filter `data` (a QueryDict or None) asks for."""
+    if body is None:
+        profile = current_membership(user)
+        body = profile.body if profile is not None else None
+    form = ItemFilterForm(data or None, body=body)
+    if form.is_bound:
+        form.is_valid()
+    visible = Item.objects.visible_to(user)
+    ordered = (
+        form.apply(visible, today=clock.today())
+        if form.is_bound
+        else visible.order_by("-created_at", "-id")
+    )
+    return form, ordered
+
+
+def for_table(queryset):
+    """A page of items with what the table shows (and the columns other apps add), without
+    the text it does not."""
+    return lists.with_columns(
+        queryset.defer(*UNSHOWN).select_related("session", "category", "proposer", "key_item")
+    )
+
+
+def state_facets(queryset, bound: int | None = None):
+    """(the bounded total, [(state, label, count)]) of `queryset`, in one statement that
+    reads at most `bound + 1` rows: exact counts by state when the list is within the
+    bound, no facets when it is not (counting each state of a body-wide list up to the
+    bound read eleven times as many rows: 0.7 s at 127,000 items)."""
+    bound = paging.count_bound() if bound is None else bound
+    limited = queryset.order_by().values("state")[: bound + 1]
+    try:
+        sql, params = limited.query.sql_with_params()
+    except EmptyResultSet:  # .none(): nothing to count
+        return paging.BoundedCount(0, bound), []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT s.state, COUNT(*) FROM ({sql}) AS s GROUP BY s.state", params)
+        counted = dict(cursor.fetchall())
+    total = paging.BoundedCount(sum(counted.values()), bound)
+    if not total.exact:
+        return total, []
+    labels = dict(ItemState.choices)
+    facets = [(s, labels[s], counted[s]) for s in ItemState.values if counted.get(s)]
+    return total, facets
+
+
+def deep_page_url(user, params: dict | QueryDict | None, page_number: int) -> str:
+    """The address of page `page_number` (1-based, 25 rows a page) of the item list with the
+    filters `params`, as `user` sees it: the keyset cursor of that page, read from the
+    database in one query. For the benchmark's "page 500"."""
+    data = params if isinstance(params, QueryDict) else _query_dict(params or {})
+    _form, ordered = filtered(user, data)
+    cursor = paging.cursor_for_offset(ordered, (max(page_number, 1) - 1) * PER_PAGE)
+    query = [(k, v) for k, values in data.lists() for v in values if k != paging.PARAM]
+    if cursor:
+        query.append((paging.PARAM, cursor))
+    address = reverse("items:list")
+    return f"{address}?{urlencode(query)}" if query else address
+
+
+def _query_dict(params: dict) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for key, value in params.items():
+        if isinstance(value, list | tuple):
+            data.setlist(key, [str(v) for v in value])
+        else:
+            data[key] = str(value)
+    return data
