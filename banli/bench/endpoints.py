@@ -75,13 +75,15 @@ def list_query(ctx: Context) -> dict[str, Any]:
 
 
 def list_page_path(ctx: Context, number: int) -> str:
-    """The URL of page `number` of the staff's filtered list. The one place that knows how
-    lists page: with OFFSET paging it is ?page=N; if the lists move to keyset (cursor)
-    paging, ask the items app for the cursor of page N here."""
-    query = list_query(ctx)
-    if number > 1:
-        query["page"] = number
-    return "/items/?" + urlencode(query)
+    """The URL of page `number` of the staff's filtered list. Lists page by keys, so page N
+    is the address with the keyset cursor of that page, which the items app reads from the
+    database in one query, as the staff member sees the list."""
+    from django.contrib.auth import get_user_model
+
+    from banli.items.listing import deep_page_url
+
+    staff = get_user_model().objects.get(username=ctx.manifest["users_by_role"]["staff"])
+    return deep_page_url(staff, list_query(ctx), number)
 
 
 def search_path(words: str) -> str:
