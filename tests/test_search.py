@@ -342,3 +342,17 @@ def test_a_very_long_text_is_indexed_up_to_its_limit(world):
     assert found("综合交通规划") == [item.title]
     assert found(text[15_000:15_010]) == [item.title]
     assert found(text[17_000:17_010]) == []
+
+
+def test_the_list_says_when_a_search_was_cut_at_the_cap(client, world, settings):
+    for n in range(3):
+        world.accepted(title=f"关于第{n}项停车问题的建议")
+    client.force_login(world.staff)
+    settings.SEARCH_CANDIDATES = 2
+    page = client.get(reverse("items:list"), {"q": "停车"}).content.decode()
+    assert "msg-warning" in page
+    assert page.count("停车问题") == 2
+    settings.SEARCH_CANDIDATES = 3
+    page = client.get(reverse("items:list"), {"q": "停车"}).content.decode()
+    assert "msg-warning" not in page
+    assert page.count("停车问题") == 3

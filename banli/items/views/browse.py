@@ -46,6 +46,7 @@ def item_list(request):
         "page": page,
         "total": page.paginator.count,
         "counts": state_counts(filtered),
+        "search": form.search_result,
     }
     template = "items/_results.html" if request.headers.get("HX-Request") else "items/list.html"
     return render(request, template, context)
