@@ -261,6 +261,7 @@ def test_past_the_candidate_cap_the_newest_are_ranked_and_the_result_says_so(wor
     assert set(capped.ids) == {item.pk for item in items_[2:]}
     assert capped.ids[-1] == items_[4].pk
     assert capped.ids == [pk for pk in full.ids if pk in set(capped.ids)]
+    assert full.states == {"draft": 5}
 
 
 def test_the_cap_comes_from_the_settings(world, settings):
@@ -285,6 +286,7 @@ def test_ranking_is_the_same_with_or_without_the_cap(world):
 
 def test_an_unsearchable_query_has_no_candidates(stock):
     assert search_candidates(Item.objects.all(), "😀🚗") == SearchResult([], False, 1000)
+    assert not search_candidates(Item.objects.all(), "😀🚗").states
     assert search_candidates(Item.objects.all(), "  ").ids == []
 
 

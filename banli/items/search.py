@@ -37,7 +37,8 @@ import logging
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -264,11 +265,15 @@ class SearchResult:
 
     `truncated` means more than `limit` items of the queryset matched and only the newest
     `limit` of them (by id, the order they were entered in) were ranked: the list says
-    "more than `limit` results, refine the search" rather than counting them."""
+    "more than `limit` results, refine the search" rather than counting them. `len()` is
+    the count to show (with "more than" when truncated), `states` the per-state counts
+    and ``ids[start:stop]`` a page in best-match order, all without another query."""
 
     ids: list[int]
     truncated: bool
     limit: int
+    # How many of `ids` are in each state, for the facets above the list: no query.
+    states: Counter = field(default_factory=Counter)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -294,7 +299,7 @@ def search_candidates(queryset: QuerySet, query: str, limit: int | None = None) 
     limit = candidate_limit() if limit is None else limit
     terms = parse_query(query) if (query or "").strip() else []
     if not terms or limit <= 0:
-        return SearchResult([], False, limit)
+        return SearchResult([], False, limit, Counter())
     connection = connections[queryset.db]
     if connection.vendor == "sqlite":
         rows = _sqlite_candidates(queryset, terms, limit + 1)
@@ -302,11 +307,13 @@ def search_candidates(queryset: QuerySet, query: str, limit: int | None = None) 
         rows = _pg_candidates(queryset, terms, limit + 1)
     else:
         raise NotImplementedError(f"Full-text search is not set up for {connection.vendor}.")
-    # rows: (id, score), newest first.
+    # rows: (id, score, state).
     rows.sort(key=lambda row: row[0], reverse=True)
     truncated = len(rows) > limit
     ranked = sorted(rows[:limit], key=lambda row: (row[1], row[0]), reverse=True)
-    return SearchResult([pk for pk, _ in ranked], truncated, limit)
+    return SearchResult(
+        [pk for pk, _, _ in ranked], truncated, limit, Counter(state for _, _, state in ranked)
+    )
 
 
 def restrict_to(queryset: QuerySet, result: SearchResult) -> QuerySet:
@@ -369,14 +376,16 @@ def _sqlite_candidates(queryset: QuerySet, terms: list[Term], count: int) -> lis
     computed for the rows returned only."""
     body = _body_of(queryset)
     match = _fts5_query(terms, body)
-    check = queryset.order_by().filter(pk=RawSQL(f"{FTS_TABLE}.rowid", ())).values("pk")
+    # The item's state if `queryset` holds it, else NULL (state is never NULL).
+    check = queryset.order_by().filter(pk=RawSQL(f"{FTS_TABLE}.rowid", ())).values("state")
     check_sql, check_params = check.query.get_compiler(using=queryset.db).as_sql()
     sql = (
-        f"SELECT rowid, -bm25({FTS_TABLE}, {_TITLE_WEIGHT}, 1.0, 0.0) FROM {FTS_TABLE}"
-        f" WHERE {FTS_TABLE} MATCH %s AND EXISTS ({check_sql}) ORDER BY rowid DESC LIMIT %s"
+        f"SELECT rowid, -bm25({FTS_TABLE}, {_TITLE_WEIGHT}, 1.0, 0.0), ({check_sql}) AS state"
+        f" FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND state IS NOT NULL"
+        " ORDER BY rowid DESC LIMIT %s"
     )
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, (match, *check_params, count))
+        cursor.execute(sql, (*check_params, match, count))
         return [tuple(row) for row in cursor.fetchall()]
 
 
@@ -396,7 +405,7 @@ def _pg_candidates(queryset: QuerySet, terms: list[Term], count: int) -> list:
         .filter(pk__in=newest)
         .annotate(score=_PgSearch(tsquery, rank=True))
         .order_by()
-        .values_list("pk", "score")
+        .values_list("pk", "score", "state")
     )
     return list(ranked)
 
