@@ -4,12 +4,20 @@ import random
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from banli.items import services as items
 from banli.items.models import Item
-from banli.items.search import index_text, reindex, search_items
+from banli.items.search import (
+    SearchResult,
+    index_text,
+    reindex,
+    search_candidates,
+    search_items,
+)
 
-from .factories import World
+from .factories import World, make_proposer
 
 
 @pytest.fixture
@@ -175,19 +183,169 @@ def test_reindexing_everything_repairs_an_index_whose_triggers_were_lost(stock):
     assert found("公共停车场") == [new.title]
 
 
-def test_search_reads_the_full_text_index(stock):
-    queryset = search_items(Item.objects.all(), "养老").order_by("-search_rank")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # On five rows the planner would rightly scan the table; forbid it to see
-            # that the query's expression is the GIN index's.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        assert "items_item_search_gin" in queryset.explain()
-    else:
-        plan = queryset.explain()
-        assert "VIRTUAL TABLE INDEX" in plan
-        # The ranked hits are looked up, not recomputed for every hit.
-        assert "AUTOMATIC COVERING INDEX" in plan
+def candidate_queries(captured):
+    return [q["sql"] for q in captured if "MATCH" in q["sql"] or "@@" in q["sql"]]
+
+
+def test_search_reads_the_full_text_index_once(stock):
+    with CaptureQueriesContext(connection) as ctx:
+        hits = search_items(Item.objects.for_body(stock["elderly"].body), "养老")
+        list(hits.order_by("-search_rank"))
+        hits.count()
+    [sql] = candidate_queries(ctx.captured_queries)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # On five rows the planner rightly prefers the body's btree index; what
+            # matters is that one GIN index answers the body and the words together.
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'items_item_body_search_gin'"
+            )
+            [(definition,)] = cursor.fetchall()
+            assert "gin (body_id, search_vector)" in definition
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'items_item_search_gin'"
+            )
+            assert cursor.fetchone() == (0,)
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "VIRTUAL TABLE INDEX" in plan
+            # Read newest first in the index's own order: no sort of every hit.
+            assert "ORDER BY" not in plan
+
+
+@pytest.fixture
+def two_bodies(stock):
+    """Another congress whose items use the same words, all newer than `stock`."""
+    other = World()
+    return [
+        other.accepted(title="关于加快养老服务中心建设的建议", text=f"第{n}条：养老服务设施不足。")
+        for n in range(4)
+    ]
+
+
+def test_a_search_within_a_body_never_finds_another_bodys_items(world, stock, two_bodies):
+    mine = Item.objects.for_body(world.body)
+    theirs = {item.pk for item in two_bodies}
+    assert not theirs & set(search_items(mine, "养老").values_list("pk", flat=True))
+    staff = Item.objects.visible_to(world.staff)
+    assert not theirs & set(search_items(staff, "养老服务").values_list("pk", flat=True))
+    # Their newer hits take no place among ours, however few places there are.
+    result = search_candidates(mine, "养老", limit=2)
+    assert result.ids == [stock["elderly"].pk, stock["preschool"].pk]
+    assert not result.truncated
+    assert search_candidates(Item.objects.all(), "养老", limit=2).truncated
+
+
+def test_a_deputy_searches_only_what_they_may_read(world, stock, two_bodies):
+    other, _ = make_proposer(world.body, "赵代表")
+    theirs = world.accepted(title="关于养老服务的建议")  # public? no: not the deputy's
+    mine = world.draft(by=other, title="关于社区养老食堂的建议", text="建议办好社区养老食堂。")
+    visible = Item.objects.visible_to(other)
+    # Many newer matches the deputy may not read do not crowd out the one they may.
+    assert search_candidates(visible, "养老", limit=1).ids == [mine.pk]
+    assert [i.pk for i in search_items(visible, "养老", limit=1)] == [mine.pk]
+    assert theirs.pk not in set(search_items(visible, "养老").values_list("pk", flat=True))
+    # Searched as a narrow reader (their own items first, then the words), the same.
+    assert search_candidates(visible, "养老", limit=1, narrow=True).ids == [mine.pk]
+    assert search_candidates(visible, "养老", narrow=True) == search_candidates(visible, "养老")
+
+
+def test_a_narrow_reader_with_many_items_is_searched_like_anyone(world, monkeypatch):
+    from banli.items import search
+
+    monkeypatch.setattr(search, "NARROW_READER_ITEMS", 2)
+    mine = [world.draft(title=f"关于第{n}个养老食堂的建议") for n in range(3)]
+    visible = Item.objects.visible_to(world.deputy)
+    found = search_candidates(visible, "养老", narrow=True)
+    assert sorted(found.ids) == sorted(item.pk for item in mine)
+
+
+def test_past_the_candidate_cap_the_newest_are_ranked_and_the_result_says_so(world):
+    items_ = [
+        world.draft(title=f"关于第{n}项停车问题的建议", text="停车难。") for n in range(4)
+    ] + [world.draft(title="关于道路的建议", text="停车难。")]
+    everything = Item.objects.all()
+    full = search_candidates(everything, "停车", limit=5)
+    assert not full.truncated and len(full) == 5
+    capped = search_candidates(everything, "停车", limit=3)
+    assert capped.truncated and capped.limit == 3
+    # The three newest, ranked: the text-only match last.
+    assert set(capped.ids) == {item.pk for item in items_[2:]}
+    assert capped.ids[-1] == items_[4].pk
+    assert capped.ids == [pk for pk in full.ids if pk in set(capped.ids)]
+    assert full.states == {"draft": 5}
+
+
+def test_the_cap_comes_from_the_settings(world, settings):
+    for n in range(3):
+        world.draft(title=f"关于第{n}项停车问题的建议")
+    settings.SEARCH_CANDIDATES = 2
+    assert search_items(Item.objects.all(), "停车").count() == 2
+    assert search_candidates(Item.objects.all(), "停车").truncated
+
+
+def test_ranking_is_the_same_with_or_without_the_cap(world):
+    titles = ["关于停车的建议", "关于道路的建议", "关于停车场停车位的建议", "关于公园的建议"]
+    text = "小区停车难，建议增加停车位。"
+    made = [world.draft(title=t, text=text * (n + 1)) for n, t in enumerate(titles)]
+    ranked = search_candidates(Item.objects.all(), "停车").ids
+    # Title matches first, each group as ts_rank/bm25 orders it; ties newest first.
+    assert set(ranked[:2]) == {made[0].pk, made[2].pk}
+    assert set(ranked[2:]) == {made[1].pk, made[3].pk}
+    listed = search_items(Item.objects.all(), "停车").order_by("-search_rank", "-id")
+    assert [i.pk for i in listed] == ranked
+
+
+def test_an_unsearchable_query_has_no_candidates(stock):
+    assert search_candidates(Item.objects.all(), "😀🚗") == SearchResult([], False, 1000)
+    assert not search_candidates(Item.objects.all(), "😀🚗").states
+    assert search_candidates(Item.objects.all(), "  ").ids == []
+
+
+def test_the_search_page_runs_the_match_once_and_its_queries_do_not_grow(client, world):
+    client.force_login(world.staff)
+
+    def search_page():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("items:list"), {"q": "老旧小区 停车 改造"})
+        assert response.status_code == 200
+        assert len(candidate_queries(ctx.captured_queries)) == 1
+        return len(ctx.captured_queries), response
+
+    title, text = "关于老旧小区停车改造的建议", "结合老旧小区改造增加停车位。"
+    world.accepted(title=title, text=text)
+    few, response = search_page()
+    assert title in response.content.decode()
+    for _ in range(12):
+        world.accepted(title=title, text=text)
+    many, _ = search_page()
+    assert many == few
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migrated_index_follows_inserts_updates_and_deletes(world):
+    from django.db.migrations.executor import MigrationExecutor
+
+    old = world.accepted(title="关于加装电梯的建议", text="老旧小区加装电梯。")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("items", "0004_next_due_on")])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    mine = Item.objects.for_body(world.body)
+    assert [i.pk for i in search_items(mine, "电梯")] == [old.pk]
+
+    new = world.draft(title="关于公共充电桩的建议", text="建议增设充电桩。")
+    assert [i.pk for i in search_items(mine, "充电桩")] == [new.pk]
+    items.edit_draft(new, by=world.deputy, title="关于社区食堂的建议", text="办好社区食堂。")
+    assert list(search_items(mine, "充电桩")) == []
+    assert [i.pk for i in search_items(mine, "食堂")] == [new.pk]
+    other = World()
+    Item.objects.filter(pk=new.pk).update(body=other.body)
+    assert list(search_items(mine, "食堂")) == []
+    assert [i.pk for i in search_items(Item.objects.for_body(other.body), "食堂")] == [new.pk]
+    Item.objects.filter(pk=new.pk).delete()
+    assert list(search_items(Item.objects.all(), "食堂")) == []
 
 
 def test_a_very_long_text_is_indexed_up_to_its_limit(world):
@@ -199,3 +357,17 @@ def test_a_very_long_text_is_indexed_up_to_its_limit(world):
     assert found("综合交通规划") == [item.title]
     assert found(text[15_000:15_010]) == [item.title]
     assert found(text[17_000:17_010]) == []
+
+
+def test_the_list_says_when_a_search_was_cut_at_the_cap(client, world, settings):
+    for n in range(3):
+        world.accepted(title=f"关于第{n}项停车问题的建议")
+    client.force_login(world.staff)
+    settings.SEARCH_CANDIDATES = 2
+    page = client.get(reverse("items:list"), {"q": "停车"}).content.decode()
+    assert "msg-warning" in page
+    assert page.count("停车问题") == 2
+    settings.SEARCH_CANDIDATES = 3
+    page = client.get(reverse("items:list"), {"q": "停车"}).content.decode()
+    assert "msg-warning" not in page
+    assert page.count("停车问题") == 3

@@ -87,9 +87,12 @@ class ItemFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, data, *, body):
+    def __init__(self, data, *, body, narrow: bool = False):
         super().__init__(data)
         self.body = body
+        # The reader sees a small part of the body (a deputy, a unit): searched differently.
+        self.narrow = narrow
+        self.search_result: search.SearchResult | None = None
         self.fields["session"].queryset = Session.objects.filter(term__body=body)
         self.fields["category"].queryset = Category.objects.filter(body=body)
         classes = body.rules.result_classes
@@ -140,7 +143,10 @@ class ItemFilterForm(forms.Form):
             qs = qs.filter(submitted_at__date__lte=data["date_to"])
         query = (data.get("q") or "").strip()
         if query:
-            qs = search.search_items(qs, query)
+            # The full-text match runs once, here; the page and the counts read the
+            # bounded candidates it returns (banli.items.search).
+            self.search_result = search.search_candidates(qs, query, narrow=self.narrow)
+            qs = search.restrict_to(qs, self.search_result)
         sort = data.get("sort") or ""
         if sort in SORTS:
             return qs.order_by(*SORTS[sort])

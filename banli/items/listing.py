@@ -19,6 +19,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from banli.bodies.access import current_membership
+from banli.bodies.models import BODY_WIDE_READERS, Role
 from banli.core import clock, paging
 
 from . import lists
@@ -34,10 +35,11 @@ UNSHOWN = ("text", "search_text")
 def filtered(user, data, *, body=None):
     """(form, ordered queryset) of the items `user` may read in their current body that
     the filter `data` (a QueryDict or None) asks for."""
+    profile = current_membership(user)
     if body is None:
-        profile = current_membership(user)
         body = profile.body if profile is not None else None
-    form = ItemFilterForm(data or None, body=body)
+    wide = profile is not None and set(profile.roles) & (BODY_WIDE_READERS | {Role.EVALUATOR})
+    form = ItemFilterForm(data or None, body=body, narrow=not wide)
     if form.is_bound:
         form.is_valid()
     visible = Item.objects.visible_to(user)

@@ -32,15 +32,20 @@ vector for each was 25 to 30 times slower on 20,000 items. Either way `search_it
 ``search_rank``: higher is better, so order by ``-search_rank``.
 """
 
+import json
 import logging
 import re
 import threading
 import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, RawSQL
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import AND, WhereNode
 
 # Han ideographs: CJK unified (with extension A and the supplementary planes), the
 # compatibility block (NFKC maps most of it to unified ones) and 〇 as written in years.
@@ -202,11 +207,16 @@ def parse_query(query: str) -> list[Term]:
     return terms[:MAX_TERMS]
 
 
-def _fts5_query(terms: list[Term]) -> str:
+def _fts5_query(terms: list[Term], body: int | None = None) -> str:
     # Every token is letters, digits or Han characters only, so quoting cannot break.
-    return " AND ".join(
-        '"{}"{}'.format(" ".join(tokens), " *" if prefix else "") for tokens, prefix in terms
-    )
+    # The words are looked for in the title and the text only, never in the body column.
+    phrases = [
+        '{{title text}} : "{}"{}'.format(" ".join(tokens), " *" if prefix else "")
+        for tokens, prefix in terms
+    ]
+    if body is not None:
+        phrases.insert(0, f'body : "b{int(body)}"')
+    return " AND ".join(phrases)
 
 
 def _tsquery(terms: list[Term]) -> str:
@@ -217,31 +227,6 @@ def _tsquery(terms: list[Term]) -> str:
             lexemes[-1] += ":*"
         parts.append("(" + " <-> ".join(lexemes) + ")")
     return " & ".join(parts)
-
-
-class _Fts5Rank(Func):
-    """-bm25 of the item's row in the FTS5 table (bm25 is negative, lower is better).
-
-    The ranked hits are computed once per statement and looked up by rowid: a subquery
-    correlated with the item would re-run the full-text query, and bm25 with it, for
-    every hit. ``LIMIT -1`` keeps SQLite from pushing ``hit.id = item.id`` into the
-    full-text query; the plan reads "CO-ROUTINE hit" then "AUTOMATIC COVERING INDEX".
-    """
-
-    output_field = FloatField()
-
-    def __init__(self, match: str):
-        super().__init__(F("pk"), Value(match))
-
-    def as_sql(self, compiler, connection, **extra):
-        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
-        match_sql, match_params = compiler.compile(self.source_expressions[1])
-        sql = (
-            f"(SELECT hit.score FROM (SELECT rowid AS id, -bm25({FTS_TABLE}, {_TITLE_WEIGHT}, 1.0)"
-            f" AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {match_sql} LIMIT -1) AS hit"
-            f" WHERE hit.id = {pk_sql})"
-        )
-        return sql, (*match_params, *pk_params)
 
 
 # The PostgreSQL column migration 0002 adds, unknown to the model: the tsvector of
@@ -269,9 +254,91 @@ class _PgSearch(Func):
         return sql, tuple(query_params)
 
 
-def search_items(queryset: QuerySet, query: str) -> QuerySet:
+# How many matches one search ranks at most, unless settings.SEARCH_CANDIDATES says
+# otherwise: past it the newest are ranked and the result says it was cut.
+DEFAULT_CANDIDATES = 1000
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The candidates of one search: item ids best first, and whether more matched.
+
+    `truncated` means more than `limit` items of the queryset matched and only the newest
+    `limit` of them (by id, the order they were entered in) were ranked: the list says
+    "more than `limit` results, refine the search" rather than counting them. `len()` is
+    the count to show (with "more than" when truncated), `states` the per-state counts
+    and ``ids[start:stop]`` a page in best-match order, all without another query."""
+
+    ids: list[int]
+    truncated: bool
+    limit: int
+    # How many of `ids` are in each state, for the facets above the list: no query.
+    states: Counter = field(default_factory=Counter)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def candidate_limit() -> int:
+    return int(getattr(settings, "SEARCH_CANDIDATES", DEFAULT_CANDIDATES))
+
+
+def search_candidates(
+    queryset: QuerySet, query: str, limit: int | None = None, *, narrow: bool = False
+) -> SearchResult:
+    """The items of `queryset` matching `query`, ranked, in one query: at most `limit`
+    (default `candidate_limit()`) ids best first (title match 10× text match, then
+    newest first among equals), and whether more matched.
+
+    Only a bounded set is ranked: the newest `limit` + 1 matches are found through the
+    full-text index, within the body when `queryset` is restricted to one
+    (``visible_to``, ``for_body``: the body is part of the full-text query itself, so a
+    small body never pays for the hits of a large one), and `queryset`'s own conditions
+    (visibility, filters) are checked on each before it is counted, so a deputy never
+    gets an item they may not read and never loses one of theirs to other people's hits.
+    A blank or unsearchable query has no candidates.
+
+    `narrow` says the reader sees a small part of the body (a deputy, a unit): the words
+    are then tested on the items they may read, taken first, rather than on the body's
+    newest matches, most of which they could not read.
+    """
+    limit = candidate_limit() if limit is None else limit
+    terms = parse_query(query) if (query or "").strip() else []
+    if not terms or limit <= 0:
+        return SearchResult([], False, limit, Counter())
+    connection = connections[queryset.db]
+    if connection.vendor == "sqlite":
+        rows = _sqlite_candidates(queryset, terms, limit + 1)
+    elif connection.vendor == "postgresql":
+        rows = _pg_candidates(queryset, terms, limit + 1, narrow=narrow)
+    else:
+        raise NotImplementedError(f"Full-text search is not set up for {connection.vendor}.")
+    # rows: (id, score, state).
+    rows.sort(key=lambda row: row[0], reverse=True)
+    truncated = len(rows) > limit
+    ranked = sorted(rows[:limit], key=lambda row: (row[1], row[0]), reverse=True)
+    return SearchResult(
+        [pk for pk, _, _ in ranked], truncated, limit, Counter(state for _, _, state in ranked)
+    )
+
+
+def restrict_to(queryset: QuerySet, result: SearchResult) -> QuerySet:
+    """`queryset` narrowed to the candidates of `result`, annotated with `search_rank`
+    (higher is better; it is the candidate's place in `result`, so ordering by
+    ``-search_rank`` gives the ranked order). Reading it costs a primary-key lookup per
+    candidate, not another full-text match: page, count and per-state counts of a
+    search all read this small set."""
+    return queryset.filter(_Candidates(result.ids)).annotate(search_rank=_Place(result.ids))
+
+
+def search_items(
+    queryset: QuerySet, query: str, limit: int | None = None, *, narrow: bool = False
+) -> QuerySet:
     """The items of `queryset` matching `query`, annotated with `search_rank` (higher is
-    better: order by ``-search_rank``).
+    better: order by ``-search_rank``): `restrict_to` of `search_candidates`, so the
+    full-text query runs once, here, and only the best of the newest `limit` matches are
+    returned (see `search_candidates`; call it and `restrict_to` yourself to know whether
+    the result was cut).
 
     Every term of the query is required; a blank query returns `queryset` as it is (no
     `search_rank`); a query with nothing searchable in it (only punctuation, emoji) matches
@@ -279,73 +346,205 @@ def search_items(queryset: QuerySet, query: str) -> QuerySet:
     """
     if not (query or "").strip():
         return queryset
-    terms = parse_query(query)
-    if not terms:
-        return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
-    vendor = connections[queryset.db].vendor
-    if vendor == "sqlite":
-        match = _fts5_query(terms)
-        hits = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (match,))
-        return queryset.filter(pk__in=hits).annotate(search_rank=_Fts5Rank(match))
-    if vendor == "postgresql":
-        tsquery = _tsquery(terms)
-        return queryset.filter(_PgSearch(tsquery, rank=False)).annotate(
-            search_rank=_PgSearch(tsquery, rank=True)
+    return restrict_to(queryset, search_candidates(queryset, query, limit, narrow=narrow))
+
+
+def _body_of(queryset: QuerySet) -> int | None:
+    """The body `queryset` is restricted to (``body_id = N`` among the conditions every
+    row must meet), if any: the full-text query is then asked for that body only."""
+    body_field = queryset.model._meta.get_field("body")
+    base = queryset.query.base_table
+
+    def walk(node) -> int | None:
+        if isinstance(node, WhereNode):
+            if node.negated or (node.connector != AND and len(node.children) > 1):
+                return None
+            for child in node.children:
+                if (found := walk(child)) is not None:
+                    return found
+            return None
+        if (
+            isinstance(node, Exact)
+            and isinstance(node.lhs, Col)
+            and node.lhs.target == body_field
+            and node.lhs.alias == base
+        ):
+            rhs = getattr(node.rhs, "pk", node.rhs)
+            if isinstance(rhs, int):
+                return rhs
+        return None
+
+    return walk(queryset.query.where)
+
+
+def _sqlite_candidates(queryset: QuerySet, terms: list[Term], count: int) -> list:
+    """The FTS5 table is read newest first (rowid descending, its native order) and only
+    as far as `count` rows of `queryset`: each hit is checked by primary key in a
+    correlated EXISTS, so neither the whole body nor every hit is read, and bm25 is
+    computed for the rows returned only."""
+    body = _body_of(queryset)
+    match = _fts5_query(terms, body)
+    # The item's state if `queryset` holds it, else NULL (state is never NULL).
+    check = queryset.order_by().filter(pk=RawSQL(f"{FTS_TABLE}.rowid", ())).values("state")
+    check_sql, check_params = check.query.get_compiler(using=queryset.db).as_sql()
+    sql = (
+        f"SELECT rowid, -bm25({FTS_TABLE}, {_TITLE_WEIGHT}, 1.0, 0.0), ({check_sql}) AS state"
+        f" FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND state IS NOT NULL"
+        " ORDER BY rowid DESC LIMIT %s"
+    )
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, (*check_params, match, count))
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+# A narrow reader's items are taken first when they are at most this many; past it they
+# are dense enough in the body for the newest-matches walk to find theirs soon.
+NARROW_READER_ITEMS = 5000
+
+
+def _pg_candidates(queryset: QuerySet, terms: list[Term], count: int, *, narrow: bool) -> list:
+    """The newest `count` matches of `queryset` (the GIN index on body and vector gives
+    the hits of the body; the queryset's conditions filter them), then ts_rank for those
+    only: ranking reads each candidate's vector, which is what must stay bounded."""
+    tsquery = _tsquery(terms)
+    matching = queryset.order_by().filter(_PgSearch(tsquery, rank=False))
+    readable = _few_readable_ids(queryset) if narrow else None
+    if readable is not None:
+        # A deputy reading 800 of a body's 42,000 items: walking the body's newest matches
+        # tested 41,000 vectors they could not read (20 s); their own 800 cost 800 tests.
+        matching = matching.filter(_Candidates(readable))
+    # Ordered by id on purpose: for a frequent word the planner walks the primary key
+    # backwards and stops after about limit / frequency rows (measured: 1,400 rows, 70 ms
+    # for 停车 in 70% of a 60,000-item body); kept off it, it read the whole body through a
+    # btree and tested every vector (1.3-3.6 s), since it never costs a GIN scan of a
+    # frequent word below that. For a rare word it takes the GIN index on
+    # (body_id, search_vector) by itself.
+    newest = matching.order_by("-pk").values("pk")[:count]
+    ranked = (
+        queryset.model._default_manager.db_manager(queryset.db)
+        .filter(pk__in=newest)
+        .annotate(score=_PgSearch(tsquery, rank=True))
+        .order_by()
+        .values_list("pk", "score", "state")
+    )
+    return list(ranked)
+
+
+def _few_readable_ids(queryset: QuerySet) -> list[int] | None:
+    """The ids of `queryset` when there are at most NARROW_READER_ITEMS, else None."""
+    ids = list(queryset.order_by().values_list("pk", flat=True)[: NARROW_READER_ITEMS + 1])
+    return ids if len(ids) <= NARROW_READER_ITEMS else None
+
+
+class _Candidates(Func):
+    """``pk`` is one of `ids`, as one parameter (an array, a JSON list) however many."""
+
+    output_field = BooleanField()
+
+    def __init__(self, ids: list[int]):
+        self.ids = list(ids)
+        super().__init__(F("pk"))
+
+    def as_sql(self, compiler, connection, **extra):
+        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{pk_sql} = ANY(%s::bigint[])", (*pk_params, self.ids)
+        return f"{pk_sql} IN (SELECT value FROM json_each(%s))", (
+            *pk_params,
+            json.dumps(self.ids),
         )
-    raise NotImplementedError(f"Full-text search is not set up for {vendor}.")
 
 
-# Triggers keeping the FTS5 table in step with items_item, as created by migration 0002.
+class _Place(Func):
+    """len(ids) minus the place of ``pk`` in `ids`: the first candidate ranks highest."""
+
+    output_field = FloatField()
+
+    def __init__(self, ids: list[int]):
+        self.ids = list(ids)
+        super().__init__(F("pk"))
+
+    def as_sql(self, compiler, connection, **extra):
+        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
+        n = len(self.ids)
+        if connection.vendor == "postgresql":
+            sql = f"({n} - array_position(%s::bigint[], {pk_sql}::bigint))::float8"
+            return sql, (self.ids, *pk_params)
+        # Fixed-width ids, so a match can only be a whole entry and its offset gives the
+        # place; a search of one string per row rather than a JSON parse.
+        packed = "".join(f"{pk:0{_ID_WIDTH}d}," for pk in self.ids)
+        sql = (
+            f"CAST({n} - (instr(%s, printf('%%0{_ID_WIDTH}d,', {pk_sql})) - 1)"
+            f" / {_ID_WIDTH + 1} AS REAL)"
+        )
+        return sql, (packed, *pk_params)
+
+
+_ID_WIDTH = 19
+
+
+# The FTS5 table (migration 0005): title tokens, text tokens, and the item's body as one
+# token ``b<id>`` so that a search within a body intersects its posting list with the
+# query's. bm25 weighs the columns 10, 1 and 0.
+SQLITE_FTS = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+    "title, text, body, content='', tokenize='unicode61 remove_diacritics 0')"
+)
 _SQLITE_TITLE = (
     "CASE WHEN instr({r}.search_text, char(10)) "
     "THEN substr({r}.search_text, 1, instr({r}.search_text, char(10)) - 1) "
     "ELSE {r}.search_text END"
 )
-_SQLITE_BODY = (
+_SQLITE_TEXT = (
     "CASE WHEN instr({r}.search_text, char(10)) "
     "THEN substr({r}.search_text, instr({r}.search_text, char(10)) + 1) ELSE '' END"
 )
 
 
 def _sqlite_row(r: str) -> str:
-    return f"{r}.id, {_SQLITE_TITLE.format(r=r)}, {_SQLITE_BODY.format(r=r)}"
+    return f"{r}.id, {_SQLITE_TITLE.format(r=r)}, {_SQLITE_TEXT.format(r=r)}, 'b' || {r}.body_id"
 
 
+_COLUMNS = "rowid, title, text, body"
 SQLITE_TRIGGERS = {
     "items_item_search_insert": (
         "AFTER INSERT ON items_item BEGIN "
-        f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES ({_sqlite_row('new')}); END"
+        f"INSERT INTO {FTS_TABLE}({_COLUMNS}) VALUES ({_sqlite_row('new')}); END"
     ),
     "items_item_search_delete": (
         "AFTER DELETE ON items_item BEGIN "
-        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, {_COLUMNS}) "
         f"VALUES ('delete', {_sqlite_row('old')}); END"
     ),
     "items_item_search_update": (
-        "AFTER UPDATE OF id, search_text ON items_item "
-        "WHEN old.id IS NOT new.id OR old.search_text IS NOT new.search_text BEGIN "
-        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) "
+        "AFTER UPDATE OF id, search_text, body_id ON items_item "
+        "WHEN old.id IS NOT new.id OR old.search_text IS NOT new.search_text"
+        " OR old.body_id IS NOT new.body_id BEGIN "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, {_COLUMNS}) "
         f"VALUES ('delete', {_sqlite_row('old')}); "
-        f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES ({_sqlite_row('new')}); END"
+        f"INSERT INTO {FTS_TABLE}({_COLUMNS}) VALUES ({_sqlite_row('new')}); END"
     ),
 }
 
 
 def rebuild_sqlite_index(connection) -> None:
-    """Refill the FTS5 table from items_item.search_text and restore its triggers.
+    """Recreate the FTS5 table as this module defines it, fill it from
+    items_item.search_text and restore its triggers.
 
     A later migration that makes Django rebuild items_item on SQLite (it copies the
     table to alter it, and dropping the old table drops its triggers) must call this in
-    a RunPython step; the tests of search fail if it does not.
+    a RunPython step; the tests of search fail if it does not. It drops and recreates
+    the table, so it brings an index of any earlier shape to the current one.
     """
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
-        cursor.execute(
-            f"INSERT INTO {FTS_TABLE}(rowid, title, body) "
-            f"SELECT {_sqlite_row('items_item')} FROM items_item"
-        )
+        for name in SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+        cursor.execute(SQLITE_FTS)
+        rows = _sqlite_row("items_item")
+        cursor.execute(f"INSERT INTO {FTS_TABLE}({_COLUMNS}) SELECT {rows} FROM items_item")
         for name, body in SQLITE_TRIGGERS.items():
-            cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+            cursor.execute(f"CREATE TRIGGER {name} {body}")
 
 
 def reindex(queryset: QuerySet | None = None, *, batch_size: int = 500) -> int:

@@ -29,7 +29,14 @@ def item_list(request):
     page = page_of(request, listing.for_table(filtered), listing.PER_PAGE)
     total, counts = listing.state_facets(filtered)
     page.count = total
-    context = {"form": form, "page": page, "total": total, "counts": counts}
+    context = {
+        "form": form,
+        "page": page,
+        "total": total,
+        "counts": counts,
+        # The ranked candidates of a search, and whether more matched than were ranked.
+        "search": form.search_result,
+    }
     if request.headers.get("HX-Request"):
         return render(request, "items/_results.html", context)
     context["fields"] = form_entries(form)
