@@ -847,3 +847,42 @@ def test_proposer_marks_notices_read(client, world):
     assert not Notice.objects.filter(member=world.member, read_at__isnull=True).exists()
     client.force_login(world.staff)
     client.post(reverse("handling:notices_read"))  # staff have no notices: a message, not a 500
+
+
+def test_the_review_queue_links_each_step_with_input_to_its_own_form_page(client, world):
+    """No form per row: the queue links "not accepted" to a page with the reason's form,
+    which returns to the queue; a step without input stays a button."""
+    item = reviewed(world)
+    client.force_login(world.staff)
+    queue = client.get(reverse("items:review")).content.decode()
+    reject = reverse("items:action", args=[item.pk, "reject"])
+    assert f'href="{reject}?next=' in queue
+    assert 'name="reason"' not in queue
+
+    page = client.get(reject, {"next": reverse("items:review")})
+    assert page.status_code == 200
+    assert 'name="reason"' in page.content.decode()
+    assert f'name="next" value="{reverse("items:review")}"' in page.content.decode()
+    response = client.post(
+        reject, {"reason": "不属于本级职权范围。", "next": reverse("items:review")}
+    )
+    assert response.status_code == 302 and response.url == reverse("items:review")
+    item.refresh_from_db()
+    assert item.state == "rejected"
+
+
+def test_a_step_without_input_is_never_taken_by_a_get(client, world):
+    item = world.draft()
+    items.submit(item, by=world.deputy)
+    client.force_login(world.staff)
+    response = client.get(reverse("items:action", args=[item.pk, "receive"]))
+    assert response.status_code == 405
+    item.refresh_from_db()
+    assert item.state == "submitted"
+
+
+def test_another_role_cannot_open_a_steps_form(client, world):
+    item = reviewed(world)
+    client.force_login(world.deputy)
+    response = client.get(reverse("items:action", args=[item.pk, "reject"]))
+    assert response.status_code == 403

@@ -18,15 +18,17 @@ def awaiting_evaluation(member):
     confirmed co-signer, each reply round not yet evaluated (the first reply stays open to
     co-signers while the lead's 不满意 sends it back for re-handling)."""
     mine = Evaluation.objects.filter(item=OuterRef("pk"), member=member)
-    confirmed = CoSigner.objects.filter(
-        item=OuterRef("pk"), member=member, confirmed_at__isnull=False
-    )
-    as_cosigner = Exists(confirmed) & (
+    # `pk IN (confirmed)` rather than a correlated EXISTS: each side of the OR is then an
+    # index lookup (the proposer's items, the co-signed ids) instead of a scan of every
+    # item of the database (600 ms at 100,000 items).
+    confirmed = CoSigner.objects.filter(member=member, confirmed_at__isnull=False)
+    as_cosigner = Q(pk__in=confirmed.values("item_id")) & (
         (Q(state=ItemState.REPLIED) & ~Exists(mine.filter(round=OuterRef("reply_round"))))
         | (Q(state=ItemState.REHANDLING) & ~Exists(mine.filter(round=OuterRef("reply_round") - 1)))
     )
     return (
         Item.objects.filter(Q(proposer=member, state=ItemState.REPLIED) | as_cosigner)
+        .defer("text", "search_text")
         .select_related("session", "proposer")
         .order_by("evaluation_due_on", "id")
     )

@@ -343,10 +343,20 @@ def decide_extension(request, pk):
 # 督办看板 -----------------------------------------------------------------------------------
 
 
-def _open_lead_assignments(scope: ListScope):
-    return Assignment.objects.filter(
-        scope.items("item__"), role=AssignmentRole.LEAD, state__in=OPEN_STATES
+def _open_lead_assignments(scope: ListScope, *, due_until: dt.date | None = None):
+    """The open lead assignments of the scope's items (due by `due_until`, if given).
+
+    Found from the items: `Item.next_due_on` is the earliest due date of an item's open lead
+    assignments (kept by the services), so only the body's items that have one — read from
+    the (body, next_due_on, id) index, and only up to `due_until` — can have such a row,
+    and the assignments of every body are never scanned for the body's."""
+    items = Item.objects.filter(scope.items(), next_due_on__isnull=False)
+    if due_until is not None:
+        items = items.filter(next_due_on__lte=due_until)
+    leads = Assignment.objects.filter(
+        item_id__in=items.values("pk"), role=AssignmentRole.LEAD, state__in=OPEN_STATES
     )
+    return leads if due_until is None else leads.filter(due_on__lte=due_until)
 
 
 @login_required
@@ -375,11 +385,16 @@ def board(request):
     counts |= replied.aggregate(
         waiting=Count("pk", filter=~window_passed), passed=Count("pk", filter=window_passed)
     )
-    rows = leads.select_related("item", "item__key_item", "unit", "handler").defer(
-        "item__text", "item__search_text"
-    )
-    overdue = rows.filter(due_on__lt=today).order_by("due_on", "id")
-    soon = rows.filter(due_on__gte=today, due_on__lte=month).order_by("due_on", "id")
+    def rows(due_until: dt.date):
+        found = _open_lead_assignments(scope, due_until=due_until)
+        if unit is not None:
+            found = found.filter(unit=unit)
+        return found.select_related("item", "item__key_item", "unit", "handler").defer(
+            "item__text", "item__search_text"
+        )
+
+    overdue = rows(today - dt.timedelta(days=1)).order_by("due_on", "id")
+    soon = rows(month).filter(due_on__gte=today).order_by("due_on", "id")
     passed = (
         replied.filter(window_passed)
         .defer("text", "search_text")

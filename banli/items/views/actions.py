@@ -9,12 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from banli.core.errors import DomainError
 from banli.core.web import show_refusal
@@ -66,7 +66,7 @@ ACTIONS = {
 
 def _next(request) -> str:
     """The page the form was posted from (the review queue, the start page), if it is ours."""
-    target = request.POST.get("next", "")
+    target = request.POST.get("next", "") or request.GET.get("next", "")
     if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -78,10 +78,13 @@ def _back(request, item: Item):
     return redirect(_next(request) or reverse("items:detail", args=[item.pk]))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def item_action(request, pk, action):
-    """Take one workflow action; a refusal is shown as a message, or next to the field."""
+    """Take one workflow action; a refusal is shown as a message, or next to the field.
+
+    A GET shows the form of an action that takes input, on its own page: lists (the review
+    queue) link to it rather than render a form for every row."""
     if action not in ACTIONS:
         raise Http404
     # An invitee answers from the invitation, before reading the case file.
@@ -91,6 +94,11 @@ def item_action(request, pk, action):
     # own draft); the state is the service's to judge, with a message.
     if not transition.roles_for(item_roles(request.user, item), item):
         raise PermissionDenied
+    if request.method == "GET":
+        form = action_form(action, item)
+        if form is None:  # a step without input is a button: it is only ever posted
+            return HttpResponseNotAllowed(["POST"])
+        return _form_page(request, item, action, form)
     form = action_form(action, item, request.POST)
     if form is not None and not form.is_valid():
         return _form_page(request, item, action, form)
