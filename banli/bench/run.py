@@ -255,7 +255,11 @@ def database_version(db: str) -> str:
 
 
 def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    print(
+        f"[bench {time.strftime('%H:%M:%S', time.gmtime())} UTC] {message}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def prepare_requests(base_url, chosen, ctx, sessions) -> tuple[dict, dict]:
