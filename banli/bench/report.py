@@ -164,6 +164,8 @@ def markdown(result: dict) -> str:
         )
     if result.get("scale_out"):
         lines += ["", scale_out_markdown(result["scale_out"])]
+    if result.get("fixes"):
+        lines += ["", fixes_markdown(result["fixes"])]
     return "\n".join(lines) + "\n"
 
 
@@ -187,8 +189,37 @@ def scale_out_markdown(scale_out: dict) -> str:
     return "\n".join(lines)
 
 
+# The before/after of each fix of issue 15, as measured when it was made (committed beside
+# the results; later issues add theirs).
+FIXES = Path(__file__).resolve().parents[2] / "bench" / "fixes.json"
+
+
+def fixes() -> list[dict]:
+    try:
+        return json.loads(FIXES.read_text())["fixes"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def fixes_markdown(rows: list[dict]) -> str:
+    lines = [
+        "Fixes, before → after (each measured when made: bench/fixes.json):",
+        "",
+        "| fix | database | measure | before | after |",
+        "|---|---|---|---:|---:|",
+    ]
+    for row in rows:
+        unit = row.get("unit", "")
+        lines.append(
+            f"| {row['fix']} | {row['database']} | {row['measure']} | "
+            f"{_fmt(row['before'])} {unit} | {_fmt(row['after'])} {unit} |"
+        )
+    return "\n".join(lines)
+
+
 def write(result: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
+    result.setdefault("fixes", [f for f in fixes() if f["database"] == result["database"]])
     stem = f"{result['date']}-{result['database']}"
     json_path, md_path = out_dir / f"{stem}.json", out_dir / f"{stem}.md"
     json_path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
