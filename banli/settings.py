@@ -207,8 +207,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles a page's query when its estimated cost is high, which on a
     # body's list took 113 of 211 ms: the pages' queries are short, JIT never pays off.
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # Memory per sort or bitmap: at PostgreSQL's 4 MB a search's bitmap of a body's matches
+    # went lossy and rechecked 27,000 vectors read from TOAST; exact, it rechecked none.
+    _work_mem = os.environ.get("BANLI_PG_WORK_MEM", "32MB").strip()
     _pg_options["options"] = " ".join(
-        part for part in (_pg_options.get("options", ""), "-c jit=off") if part
+        part
+        for part in (_pg_options.get("options", ""), "-c jit=off", f"-c work_mem={_work_mem}")
+        if part
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

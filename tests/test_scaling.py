@@ -52,7 +52,7 @@ def test_postgresql_connections_are_kept_checked_and_never_jit_compiled(tmp_path
     seen = _settings_in_a_new_process(
         tmp_path, code, DATABASE_URL="postgres://postgres@127.0.0.1:5432/banli"
     )
-    assert seen == {"age": 600, "checks": True, "options": "-c jit=off"}
+    assert seen == {"age": 600, "checks": True, "options": "-c jit=off -c work_mem=32MB"}
     # A pooler in front (PgBouncer in transaction mode) wants no persistent connections.
     seen = _settings_in_a_new_process(
         tmp_path,

@@ -385,6 +385,7 @@ def board(request):
     counts |= replied.aggregate(
         waiting=Count("pk", filter=~window_passed), passed=Count("pk", filter=window_passed)
     )
+
     def rows(due_until: dt.date):
         found = _open_lead_assignments(scope, due_until=due_until)
         if unit is not None:

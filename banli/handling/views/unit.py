@@ -382,11 +382,14 @@ def unit_items(request):
     return render(request, "handling/unit_items.html", context)
 
 
+SIGNING_PER_PAGE = 10
+
+
 @login_required
 def signing(request):
     """The unit leader's queue: drafted replies of the current round, waiting to be signed."""
     profile = unit_profile(request, ASSIGNMENT_WORKFLOW["sign_reply"].roles)
-    drafts = list(
+    waiting = (
         Reply.objects.filter(
             assignment__in=unit_assignments(profile),
             assignment__state__in=WORKING,
@@ -394,8 +397,13 @@ def signing(request):
             round=F("assignment__item__reply_round"),
         )
         .select_related("assignment__item__body", "assignment__handler", "drafted_by")
+        .defer("assignment__item__text", "assignment__item__search_text")
         .order_by("assignment__due_on", "id")
     )
+    # Paged by keys: each draft is shown whole, for the leader to read before signing, so a
+    # unit with hundreds waiting must not get them on one page (1.5 MB of HTML).
+    page = page_of(request, waiting, SIGNING_PER_PAGE, count=True)
+    drafts = list(page.object_list)
     files = attachments_by_reply(drafts)
     for draft in drafts:
         draft.files = files[draft.pk]
@@ -403,7 +411,8 @@ def signing(request):
         draft.actions = action_forms(
             request.user, draft.assignment, only={"sign_reply", "draft_reply"}, draft=draft
         )
-    return render(request, "handling/unit_signing.html", {"unit": profile.unit, "drafts": drafts})
+    context = {"unit": profile.unit, "drafts": drafts, "page": page}
+    return render(request, "handling/unit_signing.html", context)
 
 
 @login_required
