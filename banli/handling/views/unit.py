@@ -293,9 +293,17 @@ def inbox(request):
     }
     for assignment in disputed:
         assignment.dispute_entry = reasons.get(assignment.pk)
+    # The unit's conditions on the joined assignment itself (not `assignment IN (…)`), so
+    # the unit's index leads: with the subquery PostgreSQL hashed every body's assignments.
     extensions = (
-        Extension.objects.filter(assignment__in=mine, state=DecisionState.PENDING)
+        Extension.objects.filter(
+            assignment__unit_id=profile.unit_id,
+            assignment__item__body_id=profile.body_id,
+            assignment__state__in=HELD_STATES,
+            state=DecisionState.PENDING,
+        )
         .select_related("assignment__item", "requested_by")
+        .defer("assignment__item__text", "assignment__item__search_text")
         .order_by("requested_at")
     )
     context = {
