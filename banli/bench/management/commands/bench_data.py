@@ -17,13 +17,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--items", type=int, default=1_000_000)
-        parser.add_argument("--bodies", type=int, default=None, help="Default: 1,000, fewer for fewer items.")
+        parser.add_argument(
+            "--bodies", type=int, default=None, help="Default: 1,000, fewer for fewer items."
+        )
         parser.add_argument("--units", type=int, default=None, help="Default: 20,000, scaled.")
         parser.add_argument("--users", type=int, default=None, help="Default: 50,000, scaled.")
         parser.add_argument("--years", type=int, default=10)
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-        parser.add_argument("--workers", type=int, default=2, help="Writing processes (PostgreSQL).")
-        parser.add_argument("--manifest", default=None, help="Default: $BANLI_VAR_DIR/bench-manifest.json")
+        parser.add_argument(
+            "--workers", type=int, default=2, help="Writing processes (PostgreSQL)."
+        )
+        parser.add_argument(
+            "--manifest", default=None, help="Default: $BANLI_VAR_DIR/bench-manifest.json"
+        )
 
     def handle(self, *args, **opts):
         options = Options(
@@ -38,7 +44,9 @@ class Command(BaseCommand):
         if options.items < 1:
             raise CommandError("--items must be at least 1.")
         path = Path(opts["manifest"] or Path(settings.VAR_DIR) / "bench-manifest.json")
-        self.stdout.write(f"Generating {options.items:,} items into the {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} database…")
+        self.stdout.write(
+            f"Generating {options.items:,} items into the {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} database…"
+        )
         try:
             manifest = generate(options, log=self.stdout.write)
         except BenchDataError as error:
