@@ -44,9 +44,8 @@ class Command(BaseCommand):
         if options.items < 1:
             raise CommandError("--items must be at least 1.")
         path = Path(opts["manifest"] or Path(settings.VAR_DIR) / "bench-manifest.json")
-        self.stdout.write(
-            f"Generating {options.items:,} items into the {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} database…"
-        )
+        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        self.stdout.write(f"Generating {options.items:,} items into the {engine} database…")
         try:
             manifest = generate(options, log=self.stdout.write)
         except BenchDataError as error:
@@ -54,6 +53,6 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         self.stdout.write(
-            f"{manifest['items']:,} items, {manifest['bodies']:,} bodies, {manifest['units']:,} units, "
-            f"{manifest['users']:,} users in {manifest['generated_seconds']:.1f}s; manifest: {path}"
+            f"{manifest['items']:,} items, {manifest['bodies']:,} bodies, "
+            f"{manifest['units']:,} units, {manifest['users']:,} users in {manifest['generated_seconds']:.1f}s; manifest: {path}"
         )
