@@ -54,5 +54,6 @@ class Command(BaseCommand):
         path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         self.stdout.write(
             f"{manifest['items']:,} items, {manifest['bodies']:,} bodies, "
-            f"{manifest['units']:,} units, {manifest['users']:,} users in {manifest['generated_seconds']:.1f}s; manifest: {path}"
+            f"{manifest['units']:,} units, {manifest['users']:,} users "
+            f"in {manifest['generated_seconds']:.1f}s; manifest: {path}"
         )
