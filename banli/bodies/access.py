@@ -20,7 +20,8 @@ def memberships_of(user) -> list[Membership]:
     if cached is None:
         cached = list(
             Membership.objects.filter(user=user, active=True)
-            .select_related("body", "unit", "member")
+            # The body's rules too: every request reads them (the idle timeout, numbering).
+            .select_related("body__rule_set", "unit", "member")
             .order_by("id")
         )
         setattr(user, _CACHE_ATTR, cached)

@@ -5,6 +5,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from banli.core.models import LabelledChoices
+
 
 class BodyType(models.TextChoices):
     CONGRESS = "congress", _("People's congress")
@@ -19,7 +21,7 @@ class Level(models.TextChoices):
     TOWNSHIP = "township", _("Township")
 
 
-class Body(models.Model):
+class Body(LabelledChoices):
     """One people's congress (人大) or one CPPCC (政协) at one level (机关)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -381,7 +383,7 @@ class MemberType(models.TextChoices):
 INDIVIDUAL_TYPES = {MemberType.DEPUTY, MemberType.CPPCC_MEMBER}
 
 
-class Member(models.Model):
+class Member(LabelledChoices):
     """Someone who may propose (提出人): a deputy (代表) or CPPCC member (委员), or a group
     that proposes in its own name (代表团, 民主党派, 专委会, 界别…)."""
 
@@ -411,7 +413,7 @@ class Member(models.Model):
         return self.member_type in INDIVIDUAL_TYPES
 
 
-class Unit(models.Model):
+class Unit(LabelledChoices):
     """A handling unit (承办单位): a government, a department, a court, a state company…"""
 
     body = models.ForeignKey(
@@ -461,7 +463,7 @@ UNIT_ROLES = {Role.UNIT_COORDINATOR, Role.UNIT_HANDLER, Role.UNIT_LEADER}
 BODY_WIDE_READERS = {Role.STAFF, Role.AUDITOR, Role.SUPERVISOR}
 
 
-class Membership(models.Model):
+class Membership(LabelledChoices):
     """A user's place in one body (任职): the roles held there and the unit or member the
     user acts for. A person may belong to several bodies (a deputy of both the city and the
     province congress; provincial staff who oversee a city body), one membership each; what

@@ -3,6 +3,7 @@ filter by unit (the items app cannot import assignments; docs/architecture.md)."
 
 from django import forms
 from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
 from banli.bodies.models import Unit
@@ -23,6 +24,11 @@ def _lead_units() -> Prefetch:
     return Prefetch("assignments", queryset=leads, to_attr="lead_assignments")
 
 
+def _lead_units_cell(item) -> str:
+    names = [a.unit.name for a in item.lead_assignments]
+    return conditional_escape("、".join(names)) if names else "—"
+
+
 def _unit_field(body) -> forms.Field:
     units = Unit.objects.filter(body=body, active=True)
     return forms.ModelChoiceField(label=_("Unit"), queryset=units, required=False)
@@ -36,7 +42,7 @@ def _given_to(queryset, unit: Unit):
 register_column(
     ListColumn(
         header=_("Lead units"),
-        template="handling/_lead_units_cell.html",
+        cell=_lead_units_cell,
         prefetch=_lead_units,
         css="small",
     )

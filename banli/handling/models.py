@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from banli.bodies.models import Member, Unit
 from banli.core.actors import ActorKind
+from banli.core.models import LabelledChoices
 from banli.items.models import Item
 
 from .workflow import AssignmentState
@@ -18,7 +19,7 @@ class AssignmentRole(models.TextChoices):
     CO = "co", _("Co-handling unit")
 
 
-class Assignment(models.Model):
+class Assignment(LabelledChoices):
     """An item given to one unit to handle (交办): as a lead unit (主办/分办), which replies,
     or as a co-handling unit (协办), which sends its opinion to the lead units."""
 
@@ -105,7 +106,7 @@ class DecisionState(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
-class Extension(models.Model):
+class Extension(LabelledChoices):
     """A unit's request for more time (延期申请), decided by the body's staff."""
 
     assignment = models.ForeignKey(
@@ -160,7 +161,7 @@ class ContactStage(models.TextChoices):
     AFTER = "after", _("After the reply")
 
 
-class Contact(models.Model):
+class Contact(LabelledChoices):
     """A contact with the proposer (三见面: before drafting, during handling, after replying)."""
 
     assignment = models.ForeignKey(
@@ -186,7 +187,7 @@ class Contact(models.Model):
         return f"{self.contacted_on} {self.get_method_display()}"
 
 
-class CoHandlingOpinion(models.Model):
+class CoHandlingOpinion(LabelledChoices):
     """A co-handling unit's written opinion to the lead unit (协办意见); never to the proposer."""
 
     assignment = models.OneToOneField(
@@ -209,7 +210,7 @@ class CoHandlingOpinion(models.Model):
         return str(self.assignment)
 
 
-class Reply(models.Model):
+class Reply(LabelledChoices):
     """A lead unit's reply (答复函): drafted by the handler, signed by the unit leader (签发)."""
 
     assignment = models.ForeignKey(
@@ -268,7 +269,7 @@ class Rating(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("Unsatisfied")
 
 
-class Evaluation(models.Model):
+class Evaluation(LabelledChoices):
     """A proposer's evaluation of the handling (评价): the contact and attitude, and the result.
 
     On a joint item the lead proposer's evaluation counts in the figures (`counts`). `reply`
@@ -322,7 +323,7 @@ class ClassChangeSource(models.TextChoices):
     CORRECTION = "correction", _("Correction")
 
 
-class ResultClassChange(models.Model):
+class ResultClassChange(LabelledChoices):
     """Each dated change of an item's result class (办理结果分类), the first one included
     (docs/domain.md §6.4): who made it, why, and what caused it — a reply, a follow-up round
     (回头看), an import or a staff correction. Follow-up conversions are counted from these."""
@@ -381,7 +382,7 @@ NOTICE_MESSAGES = {
 }
 
 
-class Notice(models.Model):
+class Notice(LabelledChoices):
     """Something a proposer is told (通知): each reply reaches every proposer of a joint or
     merged item (逐人答复、分别答复), and approved extensions are announced."""
 

@@ -358,6 +358,15 @@ REASON_REQUIRED = {"return", "reject"}
 REASON_OPTIONAL = {"withdraw", "decline_cosign", "convert"}
 
 
+# Every action that action_form gives a form.
+ACTIONS_WITH_FORMS = REASON_REQUIRED | REASON_OPTIONAL | {"reject", "forward", "accept", "merge"}
+
+
+def takes_input(action: str) -> bool:
+    """Whether `action` has a form (action_form answers not None), without building it."""
+    return action in ACTIONS_WITH_FORMS
+
+
 def action_form(action: str, item: Item, data=None, *, auto_id: str | bool = "id_%s"):
     """The form of `action` on `item`, or None when the action is a single button."""
     if action == "reject":

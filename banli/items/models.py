@@ -16,6 +16,7 @@ from banli.bodies.models import (
     Member,
     Session,
 )
+from banli.core.models import LabelledChoices
 
 from .workflow import PUBLISHABLE, ItemState
 
@@ -123,7 +124,7 @@ class ItemQuerySet(models.QuerySet):
         return self.filter(condition, body_id=profile.body_id)
 
 
-class Item(models.Model):
+class Item(LabelledChoices):
     """A motion (议案), suggestion (建议) or proposal (提案): the case file of one request.
 
     Only the services in `banli.items.services` and `banli.handling.services` change `state`.
@@ -244,7 +245,7 @@ def format_number(rules, session: Session, number: int) -> str:
     return pattern.replace("{number}", str(number))
 
 
-class CoSigner(models.Model):
+class CoSigner(LabelledChoices):
     """A co-signer of a joint item (附议人), invited by the lead and confirming in person."""
 
     item = models.ForeignKey(
@@ -273,7 +274,7 @@ class CoSigner(models.Model):
         return "pending"
 
 
-class Refusal(models.Model):
+class Refusal(LabelledChoices):
     """Why an item was not accepted (不予立案 / 不予受理), as the proposer is told it: for a
     CPPCC proposal one of the body's grounds (不予立案理由), and the staff's explanation."""
 
@@ -304,7 +305,7 @@ class ForwardingKind(models.TextChoices):
     LETTER_TO_UNIT = "letter_to_unit", _("As a letter to a unit for reference")
 
 
-class Forwarding(models.Model):
+class Forwarding(LabelledChoices):
     """A proposal that was not accepted, passed on (转社情民意 / 转有关部门参考): kept with the
     item so the proposer sees where it went."""
 

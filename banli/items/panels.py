@@ -10,7 +10,7 @@ from banli.core.models import Attachment
 from banli.core.uploads import files_of
 from banli.core.workflow import Transition
 
-from .forms import action_form
+from .forms import action_form, takes_input
 from .models import Item, Refusal
 from .workflow import COSIGN_ANSWERS, EDITABLE, ITEM_WORKFLOW, ItemState
 
@@ -40,14 +40,16 @@ def own_invitation(request, item: Item):
     return next((c for c in item.cosigners.all() if c.member_id == member_id), None)
 
 
-def available_actions(request, item: Item, roles: set[str]) -> list[dict]:
+def available_actions(request, item: Item, roles: set[str], *, forms: bool = True) -> list[dict]:
     """The buttons for `item`: what the workflow table offers these roles on this item (its
     guards leave out what cannot apply, e.g. converting a suggestion), less an answer to an
-    invitation the user has already given. Each with its (unbound) form, if it takes input."""
+    invitation the user has already given. Each with its (unbound) form, if it takes input;
+    with `forms=False` only whether it does (`takes_input`): a queue links such a step to
+    its form page and never builds 25 forms it does not show."""
     invitation = own_invitation(request, item) if "cosigner" in roles else None
     answered = invitation.status if invitation is not None else None
     shown = [
-        _button(item, transition)
+        _button(item, transition, forms)
         for transition in ITEM_WORKFLOW.available(item.state, roles, item)
         if transition.action in PAGE_ACTIONS
         and (answered is None or COSIGN_ANSWERS.get(transition.action) != answered)
@@ -60,12 +62,13 @@ _DANGER = {"withdraw", "reject", "decline_cosign"}
 _PRIMARY = {"submit", "receive", "confirm_cosign", "accept"}
 
 
-def _button(item: Item, transition: Transition) -> dict:
+def _button(item: Item, transition: Transition, with_form: bool = True) -> dict:
     action = transition.action
     return {
         "action": action,
         "label": transition.label,
-        "form": action_form(action, item, auto_id=f"a{item.pk}-{action}-%s"),
+        "form": action_form(action, item, auto_id=f"a{item.pk}-{action}-%s") if with_form else None,
+        "takes_input": takes_input(action),
         "danger": action in _DANGER,
         "primary": action in _PRIMARY,
     }

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from banli.core.models import LabelledChoices
 from banli.items.models import Item
 
 
-class KeyItem(models.Model):
+class KeyItem(LabelledChoices):
     """A key item chosen for the year (重点督办件), with its supervising leader (督办领导) and
     the government leader who lead-handles it (领办), if any."""
 

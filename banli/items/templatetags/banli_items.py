@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from banli.core import clock
 from banli.core.workflow import label_for, state_label
-from banli.items.lists import columns
+from banli.items.lists import cells, columns
 
 register = template.Library()
 
@@ -50,6 +50,12 @@ def due_badge(due_on: dt.date | None):
 def list_columns():
     """The columns other apps add to item lists (`banli.items.lists`)."""
     return columns()
+
+
+@register.simple_tag
+def column_cells(item, columns_):
+    """The cells the registered columns add to `item`'s row."""
+    return cells(item, columns_)
 
 
 @register.simple_tag(takes_context=True)
