@@ -266,6 +266,10 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
+# As every list: 25 rows, paged by keys.
+INBOX_PER_PAGE = 25
+
+
 @login_required
 def inbox(request):
     """The coordinator's start page: new assignments to accept or dispute, the unit's disputes
@@ -273,7 +277,7 @@ def inbox(request):
     profile = unit_profile(request, ASSIGNMENT_WORKFLOW["accept"].roles)
     mine = unit_assignments(profile).select_related("item__body", "item__session", "item__proposer")
     pending = mine.filter(state=A.PENDING).defer("item__text", "item__search_text")
-    page = page_of(request, pending.order_by("dispute_due_on", "id"), 50, count=True)
+    page = page_of(request, pending.order_by("dispute_due_on", "id"), INBOX_PER_PAGE, count=True)
     here = request.get_full_path()
     rows = [
         {
