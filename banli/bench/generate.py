@@ -365,6 +365,7 @@ HISTORY_COLUMNS = (
 ASSIGNMENT_COLUMNS = (
     "id",
     "item_id",
+    "body_id",
     "unit_id",
     "role",
     "state",
@@ -921,6 +922,7 @@ class ItemMaker:
                             (
                                 assignment_id,
                                 item_id,
+                                body.id,
                                 wrong.id,
                                 role,
                                 "reassigned",
@@ -1086,6 +1088,7 @@ class ItemMaker:
                     (
                         assignment_id,
                         item_id,
+                        body.id,
                         unit.id,
                         role,
                         a_state,

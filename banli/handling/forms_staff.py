@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from banli.bodies.models import Unit
+from banli.core.widgets import RecordChoiceField
 
 from .models import Rating
 
@@ -152,18 +153,21 @@ class ExtensionDecisionForm(forms.Form):
 
 
 class BoardFilterForm(forms.Form):
-    unit = forms.ModelChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
-    )
+    unit = RecordChoiceField(label=_("Unit"), empty_label=_("All units"))
 
     def __init__(self, data=None, *, body):
         super().__init__(data)
-        self.fields["unit"].queryset = _body_units(body)
+        # By name: the label is the unit's own name, so neither the parent nor the body is
+        # joined for the hundreds of units of a large body.
+        self.body = body
+        self.fields["unit"].set_queryset(
+            Unit.objects.filter(body=body, active=True).order_by("name")
+        )
 
     @property
     def chosen_unit(self) -> Unit | None:
-        if self.is_bound and self.is_valid():
-            return self.cleaned_data.get("unit")
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("unit"):
+            return Unit.objects.get(pk=self.cleaned_data["unit"], body=self.body)
         return None
 
 

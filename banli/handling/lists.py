@@ -7,6 +7,7 @@ from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
 from banli.bodies.models import Unit
+from banli.core.widgets import RecordChoiceField
 from banli.items.filters import register_filter
 from banli.items.lists import ListColumn, register_column
 
@@ -30,11 +31,11 @@ def _lead_units_cell(item) -> str:
 
 
 def _unit_field(body) -> forms.Field:
-    units = Unit.objects.filter(body=body, active=True)
-    return forms.ModelChoiceField(label=_("Unit"), queryset=units, required=False)
+    units = Unit.objects.filter(body=body, active=True).order_by("name")
+    return RecordChoiceField(label=_("Unit"), queryset=units)
 
 
-def _given_to(queryset, unit: Unit):
+def _given_to(queryset, unit: int):
     """Items the unit handles now, as a lead or a co-handling unit."""
     return queryset.filter(Exists(_current().filter(item=OuterRef("pk"), unit=unit)))
 

@@ -6,12 +6,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from banli.bodies.models import Member, Unit
+from banli.bodies.models import Body, Member, Unit
 from banli.core.actors import ActorKind
 from banli.core.models import LabelledChoices
 from banli.items.models import Item
 
-from .workflow import AssignmentState
+from .workflow import OPEN_LEAD_STATES, AssignmentState
 
 
 class AssignmentRole(models.TextChoices):
@@ -25,6 +25,12 @@ class Assignment(LabelledChoices):
 
     item = models.ForeignKey(
         Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    # The item's body, which never changes, kept beside it: the deadline board reads one
+    # body's open lead assignments by due date from one index instead of joining every open
+    # assignment of the province to the body's items (123 ms for a body of 100,000 items).
+    body = models.ForeignKey(
+        Body, verbose_name=_("body"), on_delete=models.PROTECT, related_name="+", editable=False
     )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT)
     role = models.CharField(
@@ -86,7 +92,19 @@ class Assignment(LabelledChoices):
             ),
             models.Index(fields=["state", "due_on"]),
             models.Index(fields=["item", "role", "state"]),
+            # The deadline board: a body's open lead assignments by due date, paged by keys
+            # and counted by date ranges from the index alone.
+            models.Index(
+                fields=["body", "due_on", "id"],
+                condition=models.Q(role=AssignmentRole.LEAD, state__in=OPEN_LEAD_STATES),
+                name="assignment_open_lead_due",
+            ),
         ]
+
+    def save(self, *args, **kwargs):
+        if self.body_id is None and self.item_id is not None:
+            self.body_id = self.item.body_id
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.item.display_number} → {self.unit}"

@@ -160,6 +160,7 @@ def _new_assignment(item: Item, unit: Unit, role, *, by, replaces=None) -> Assig
     dispute = working_day_deadline(today, rules.dispute_working_days)
     assignment = Assignment.objects.create(
         item=item,
+        body_id=item.body_id,
         unit=unit,
         role=role,
         assigned_on=today,

@@ -21,6 +21,9 @@ COORD, HANDLER, LEADER, STAFF = "unit_coordinator", "unit_handler", "unit_leader
 WORKING = frozenset({A.HANDLING, A.REHANDLING})
 # Assignments whose unit still owes its reply (lead) or opinion (co-handling).
 OPEN_STATES = frozenset({A.PENDING, A.DISPUTED, *WORKING})
+# The same states in a fixed order, for the partial index of open lead assignments and the
+# queries that must match its condition term for term (SQLite's rule for partial indexes).
+OPEN_LEAD_STATES = tuple(sorted(OPEN_STATES))
 
 
 def _t(action, sources, target, roles, label, **kw) -> Transition:

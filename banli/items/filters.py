@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from banli.bodies.models import Body, Category, Session
+from banli.core.widgets import options_html
 
 from . import search
 from .models import Kind
@@ -161,7 +162,7 @@ class ItemFilterForm(forms.Form):
 # values (tests/test_browse_views.py).
 def form_entries(form: ItemFilterForm) -> list[dict[str, Any]]:
     """Each field of the filter form but the words, as {name, id, label, kind, value,
-    choices, errors}; `kind` is "select", "checkbox", "date" or "text"."""
+    options, errors}; `kind` is "select", "checkbox", "date" or "text"."""
     entries = []
     for bound in form:
         if bound.name == "q":
@@ -177,13 +178,8 @@ def form_entries(form: ItemFilterForm) -> list[dict[str, Any]]:
         if isinstance(widget, forms.CheckboxInput):
             entry.update(kind="checkbox", checked=bool(value) and value not in ("false", "0"))
         elif isinstance(widget, forms.Select):
-            chosen = "" if value is None else str(value)
-            entry.update(
-                kind="select",
-                choices=[
-                    (str(v), str(label), str(v) == chosen) for v, label in bound.field.choices
-                ],
-            )
+            # The options drawn in one pass (a body may have hundreds of units).
+            entry.update(kind="select", options=options_html(bound.field.choices, value))
         else:
             date = isinstance(widget, forms.DateInput)
             text = "" if value is None else value

@@ -36,7 +36,7 @@ from ..forms_staff import (
     ReassignForm,
 )
 from ..models import Assignment, AssignmentRole, DecisionState, Extension
-from ..workflow import OPEN_STATES, AssignmentState
+from ..workflow import OPEN_LEAD_STATES, AssignmentState
 
 STAFF = "staff"
 # Who watches the deadlines: the body's staff, its supervising leaders and its auditors.
@@ -346,16 +346,22 @@ def decide_extension(request, pk):
 def _open_lead_assignments(scope: ListScope, *, due_until: dt.date | None = None):
     """The open lead assignments of the scope's items (due by `due_until`, if given).
 
-    Found from the items: `Item.next_due_on` is the earliest due date of an item's open lead
-    assignments (kept by the services), so only the body's items that have one — read from
-    the (body, next_due_on, id) index, and only up to `due_until` — can have such a row,
-    and the assignments of every body are never scanned for the body's."""
-    items = Item.objects.filter(scope.items(), next_due_on__isnull=False)
-    if due_until is not None:
-        items = items.filter(next_due_on__lte=due_until)
-    leads = Assignment.objects.filter(
-        item_id__in=items.values("pk"), role=AssignmentRole.LEAD, state__in=OPEN_STATES
-    )
+    A body's are read from the partial index of open lead assignments by (body, due date),
+    in due-date order, so a page of the most overdue and the counts by date range never
+    touch the body's other assignments. A supervising leader's few key items are found
+    from the items: `Item.next_due_on` is the earliest due date of an item's open lead
+    assignments (kept by the services), so only items that have one can have such a row."""
+    if scope.supervised_by is None:
+        leads = Assignment.objects.filter(
+            body=scope.body, role=AssignmentRole.LEAD, state__in=OPEN_LEAD_STATES
+        )
+    else:
+        items = Item.objects.filter(scope.items(), next_due_on__isnull=False)
+        if due_until is not None:
+            items = items.filter(next_due_on__lte=due_until)
+        leads = Assignment.objects.filter(
+            item_id__in=items.values("pk"), role=AssignmentRole.LEAD, state__in=OPEN_LEAD_STATES
+        )
     return leads if due_until is None else leads.filter(due_on__lte=due_until)
 
 
