@@ -240,3 +240,22 @@ def test_the_board_reads_its_pages_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(16):
         response = client.get(reverse("handling:board"))
     assert response.status_code == 200
+
+
+def test_the_inbox_pages_the_disputes_waiting_for_the_staff(client, thirty):
+    from banli.handling import services as handling
+    from banli.handling.models import Assignment
+
+    unit = thirty.units[0]
+    coordinator = thirty.coord[unit.pk]
+    for assignment in Assignment.objects.filter(unit=unit, state="pending").order_by("id"):
+        handling.dispute(assignment, by=coordinator, reason="不属于本单位职责")
+    client.force_login(coordinator)
+    first = client.get(reverse("handling:inbox"))
+    disputed = first.context["disputed"]
+    assert len(disputed.object_list) == 25 and disputed.has_next
+    assert all(a.dispute_entry.reason == "不属于本单位职责" for a in disputed)
+    rest = client.get(disputed.next_url)
+    assert len(rest.context["disputed"].object_list) == 5
+    # The other lists of the page keep their own place.
+    assert rest.context["page"].object_list == []

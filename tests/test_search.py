@@ -371,3 +371,38 @@ def test_the_list_says_when_a_search_was_cut_at_the_cap(client, world, settings)
     page = client.get(reverse("items:list"), {"q": "停车"}).content.decode()
     assert "msg-warning" not in page
     assert page.count("停车问题") == 3
+
+
+def test_the_search_pages_follow_the_best_match_order(client, world):
+    # Thirty matches: titles rank above text-only matches; 25 a page, then the rest.
+    text_only = [
+        world.accepted(title=f"关于道路第{n}段的建议", text="小区停车难。") for n in range(20)
+    ]
+    in_title = [
+        world.accepted(title=f"关于停车问题{n}的建议", text="小区停车难。") for n in range(10)
+    ]
+    client.force_login(world.staff)
+    first = client.get(reverse("items:list"), {"q": "停车"})
+    page = first.context["page"]
+    ranked = first.context["search"].ids
+    assert [i.pk for i in page.object_list] == ranked[:25]
+    assert {i.pk for i in page.object_list[:10]} == {i.pk for i in in_title}
+    assert page.has_next and not page.has_previous and first.context["total"] == 30
+    second = client.get(page.next_url)
+    rest = second.context["page"]
+    assert [i.pk for i in rest.object_list] == ranked[25:]
+    assert {i.pk for i in rest.object_list} <= {i.pk for i in text_only}
+    assert rest.has_previous and not rest.has_next and rest.start_index == 26
+    # A page past the end, or not a number, shows a page that exists.
+    for bad in ("99", "x", "-3"):
+        shown = client.get(reverse("items:list"), {"q": "停车", "page": bad}).context["page"]
+        assert shown.object_list
+
+
+def test_a_search_sorted_by_another_key_keeps_that_order(client, world):
+    for n in range(3):
+        world.accepted(title=f"关于停车{n}的建议", text="停车")
+    client.force_login(world.staff)
+    response = client.get(reverse("items:list"), {"q": "停车", "sort": "title"})
+    titles = [i.title for i in response.context["page"].object_list]
+    assert titles == sorted(titles)

@@ -94,6 +94,8 @@ class ItemFilterForm(forms.Form):
         # The reader sees a small part of the body (a deputy, a unit): searched differently.
         self.narrow = narrow
         self.search_result: search.SearchResult | None = None
+        self.searched = None
+        self.ranked = False
         self.fields["session"].queryset = Session.objects.filter(term__body=body)
         self.fields["category"].queryset = Category.objects.filter(body=body)
         classes = body.rules.result_classes
@@ -147,11 +149,14 @@ class ItemFilterForm(forms.Form):
             # The full-text match runs once, here; the page and the counts read the
             # bounded candidates it returns (banli.items.search).
             self.search_result = search.search_candidates(qs, query, narrow=self.narrow)
+            # What the candidates were drawn from: a page of them is read from it by id.
+            self.searched = qs
             qs = search.restrict_to(qs, self.search_result)
         sort = data.get("sort") or ""
         if sort in SORTS:
             return qs.order_by(*SORTS[sort])
         if query:
+            self.ranked = True  # in the candidates' own order, best match first
             return qs.order_by("-search_rank", "-id")
         return qs.order_by(*SORTS["-created"])
 

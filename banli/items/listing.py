@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from banli.bodies.access import current_membership
 from banli.bodies.models import BODY_WIDE_READERS, Role
-from banli.core import clock, paging
+from banli.core import clock, paging, web
 
 from . import lists
 from .filters import ItemFilterForm
@@ -78,6 +78,45 @@ def state_facets(queryset, bound: int | None = None):
         return total, []
     labels = dict(ItemState.choices)
     facets = [(s, labels[s], counted[s]) for s in ItemState.values if counted.get(s)]
+    return total, facets
+
+
+def search_page(request, searched, result, per_page: int = PER_PAGE) -> paging.KeysetPage:
+    """The page of a search's ranked candidates that `?page=N` asks for (the first when the
+    number is missing or past the end), read from `searched` (the visible, filtered items
+    the candidates were drawn from). The candidates are a bounded list already in best
+    order (`banli.items.search.SearchResult`), so a page is a slice of it: only its 25 rows
+    are read, where ordering the whole set by its place in the list read all 1,000 (and
+    computed each row's place in a 1,000-element array: 20 ms)."""
+    pages = max((len(result.ids) + per_page - 1) // per_page, 1)
+    number = web.int_or_none(request.GET.get("page")) or 1
+    number = min(max(number, 1), pages)
+    start = (number - 1) * per_page
+    window = result.ids[start : start + per_page]
+    found = {item.pk: item for item in for_table(searched.filter(pk__in=window).order_by())}
+    rows = [found[pk] for pk in window if pk in found]
+    page = paging.KeysetPage(
+        object_list=rows,
+        start_index=start + 1 if rows else 0,
+        has_next=number < pages,
+        has_previous=number > 1,
+        per_page=per_page,
+    )
+    url = web.page_url(request, "page")
+    page.first_url = url(None)
+    if page.has_next:
+        page.next_url = url(str(number + 1))
+    if page.has_previous:
+        page.previous_url = url(str(number - 1) if number > 2 else None)
+    return page
+
+
+def search_facets(result) -> tuple[paging.BoundedCount, list]:
+    """The count and the facets by state of a search, from its candidates: no query. (A
+    search cut at its limit says so itself; the candidates shown are counted exactly.)"""
+    total = paging.BoundedCount(len(result.ids), paging.count_bound())
+    labels = dict(ItemState.choices)
+    facets = [(s, labels[s], result.states[s]) for s in ItemState.values if result.states.get(s)]
     return total, facets
 
 

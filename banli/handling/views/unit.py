@@ -286,7 +286,16 @@ def inbox(request):
         }
         for a in page.object_list
     ]
-    disputed = list(mine.filter(state=A.DISPUTED).order_by("dispute_due_on", "id"))
+    # The disputes and extension requests waiting for the staff are paged too: a unit with
+    # a long history must not get all of them on its start page.
+    disputed = page_of(
+        request,
+        mine.filter(state=A.DISPUTED)
+        .defer("item__text", "item__search_text")
+        .order_by("dispute_due_on", "id"),
+        INBOX_PER_PAGE,
+        param="disputed_cursor",
+    )
     reasons = {
         entry.target_id: entry
         for entry in HistoryEntry.objects.filter(
@@ -308,14 +317,14 @@ def inbox(request):
         )
         .select_related("assignment__item", "requested_by")
         .defer("assignment__item__text", "assignment__item__search_text")
-        .order_by("requested_at")
+        .order_by("requested_at", "id")
     )
     context = {
         "unit": profile.unit,
         "page": page,
         "rows": rows,
         "disputed": disputed,
-        "extensions": extensions,
+        "extensions": page_of(request, extensions, INBOX_PER_PAGE, param="extensions_cursor"),
         "today": clock.today(),
     }
     return render(request, "handling/unit_inbox.html", context)
