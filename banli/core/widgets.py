@@ -29,6 +29,15 @@ def options_html(choices, chosen) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 (every value and label escaped above)
 
 
+def _int_or_none(value) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    # Beyond a 64-bit key no record exists (and the database would refuse the number).
+    return number if 0 < number < 2**63 else None
+
+
 class PlainSelect(forms.Select):
     """A single-choice <select> whose options are drawn by `options_html`."""
 
@@ -57,5 +66,15 @@ class RecordChoiceField(forms.TypedChoiceField):
             self.set_queryset(queryset)
 
     def set_queryset(self, queryset) -> None:
-        rows = list(queryset.values_list("pk", self.label_field))
-        self.choices = [("", self.empty_label), *rows]
+        # Read when drawn, not when the form is made: a page that builds the form but does
+        # not show this field (a proposer's own list) never reads the body's units.
+        self.queryset = queryset
+        self.choices = self._rows
+
+    def _rows(self):
+        return [("", self.empty_label), *self.queryset.values_list("pk", self.label_field)]
+
+    def valid_value(self, value) -> bool:
+        # One indexed lookup instead of reading every choice.
+        number = _int_or_none(value)
+        return number is not None and self.queryset.filter(pk=number).exists()
