@@ -28,8 +28,6 @@ from .models import Item
 from .workflow import ItemState
 
 PER_PAGE = 25
-# What a list never shows: the full text and its search index (5–7 KB a row).
-UNSHOWN = ("text", "search_text")
 
 
 def filtered(user, data, *, body=None):
@@ -51,11 +49,34 @@ def filtered(user, data, *, body=None):
     return form, ordered
 
 
+# What the table shows of an item and of the records beside it (items/_table.html): a row
+# carries these 16 columns instead of the 50 of the four records, which was a tenth of the
+# list's time in building model instances.
+SHOWN = (
+    "id",
+    "body_id",
+    "number",
+    "number_label",
+    "title",
+    "kind",
+    "state",
+    "result_class",
+    "next_due_on",
+    "session__id",
+    "session__name",
+    "category__id",
+    "category__name",
+    "proposer__id",
+    "proposer__name",
+    "key_item__id",
+)
+
+
 def for_table(queryset):
-    """A page of items with what the table shows (and the columns other apps add), without
-    the text it does not."""
+    """A page of items with what the table shows (and the columns other apps add), and
+    nothing else: never the text or its search index (5–7 KB a row)."""
     return lists.with_columns(
-        queryset.defer(*UNSHOWN).select_related("session", "category", "proposer", "key_item")
+        queryset.select_related("session", "category", "proposer", "key_item").only(*SHOWN)
     )
 
 
