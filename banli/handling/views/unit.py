@@ -109,8 +109,9 @@ def unit_profile(request, audience: frozenset[str] | None = None) -> Membership:
 
 def unit_assignments(profile: Membership):
     """The assignments the user's unit holds in the user's body (not those reassigned away)."""
+    # The assignment's own body (its item's): no join to the body's items to check it.
     return Assignment.objects.filter(
-        unit_id=profile.unit_id, item__body_id=profile.body_id, state__in=HELD_STATES
+        unit_id=profile.unit_id, body_id=profile.body_id, state__in=HELD_STATES
     )
 
 
@@ -311,7 +312,7 @@ def inbox(request):
     extensions = (
         Extension.objects.filter(
             assignment__unit_id=profile.unit_id,
-            assignment__item__body_id=profile.body_id,
+            assignment__body_id=profile.body_id,
             assignment__state__in=HELD_STATES,
             state=DecisionState.PENDING,
         )
@@ -416,7 +417,7 @@ def signing(request):
     waiting = (
         Reply.objects.filter(
             assignment__unit_id=profile.unit_id,
-            assignment__item__body_id=profile.body_id,
+            assignment__body_id=profile.body_id,
             assignment__state__in=WORKING,  # held states, so the unit still holds these
             signed_at__isnull=True,
             round=F("assignment__item__reply_round"),
