@@ -9,7 +9,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField as ModelBooleanField
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.forms import BooleanField, Form
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -343,6 +345,25 @@ def decide_extension(request, pk):
 # 督办看板 -----------------------------------------------------------------------------------
 
 
+def _literal_condition(sql: str) -> RawSQL:
+    """A condition written with its constants in the SQL, not as parameters: SQLite chooses
+    a partial index only when the query's terms match the index's WHERE as written, which a
+    bound parameter never does (PostgreSQL proves it either way). Only code constants go
+    in here, never input."""
+    return RawSQL(sql, (), output_field=ModelBooleanField())
+
+
+# The conditions of the partial indexes `assignment_open_lead_due` and
+# `item_replied_evaluation_due`, term for term.
+_OPEN_LEAD = _literal_condition(
+    f'"handling_assignment"."role" = \'{AssignmentRole.LEAD.value}\''
+    ' AND "handling_assignment"."state" IN ('
+    + ", ".join(f"'{state}'" for state in OPEN_LEAD_STATES)
+    + ")"
+)
+_REPLIED = _literal_condition(f'"items_item"."state" = \'{ItemState.REPLIED.value}\'')
+
+
 def _open_lead_assignments(scope: ListScope, *, due_until: dt.date | None = None):
     """The open lead assignments of the scope's items (due by `due_until`, if given).
 
@@ -352,9 +373,7 @@ def _open_lead_assignments(scope: ListScope, *, due_until: dt.date | None = None
     from the items: `Item.next_due_on` is the earliest due date of an item's open lead
     assignments (kept by the services), so only items that have one can have such a row."""
     if scope.supervised_by is None:
-        leads = Assignment.objects.filter(
-            body=scope.body, role=AssignmentRole.LEAD, state__in=OPEN_LEAD_STATES
-        )
+        leads = Assignment.objects.filter(_OPEN_LEAD, body=scope.body)
     else:
         items = Item.objects.filter(scope.items(), next_due_on__isnull=False)
         if due_until is not None:
@@ -377,7 +396,7 @@ def board(request):
     form = BoardFilterForm(request.GET or None, body=body)
     unit = form.chosen_unit
     leads = _open_lead_assignments(scope)
-    replied = Item.objects.filter(scope.items()).in_states(ItemState.REPLIED)
+    replied = Item.objects.filter(_REPLIED, scope.items())
     if unit is not None:
         leads = leads.filter(unit=unit)
         replied = replied.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit=unit)))
