@@ -356,12 +356,12 @@ def _literal_condition(sql: str) -> RawSQL:
 # The conditions of the partial indexes `assignment_open_lead_due` and
 # `item_replied_evaluation_due`, term for term.
 _OPEN_LEAD = _literal_condition(
-    f'"handling_assignment"."role" = \'{AssignmentRole.LEAD.value}\''
+    f'"handling_assignment"."role" = \'{AssignmentRole.LEAD!s}\''
     ' AND "handling_assignment"."state" IN ('
     + ", ".join(f"'{state}'" for state in OPEN_LEAD_STATES)
     + ")"
 )
-_REPLIED = _literal_condition(f'"items_item"."state" = \'{ItemState.REPLIED.value}\'')
+_REPLIED = _literal_condition(f'"items_item"."state" = \'{ItemState.REPLIED!s}\'')
 
 
 def _open_lead_assignments(scope: ListScope, *, due_until: dt.date | None = None):
