@@ -39,11 +39,14 @@ def test_manifest_describes_the_dataset(manifest):
         "leader",
         "auditor",
         "deputy",
+        "submitter",
         "unit_coordinator",
         "unit_handler",
         "unit_leader",
         "evaluator",
     }
+    # The deputy whose start page is measured is not the one who posts the suggestions.
+    assert manifest["users_by_role"]["submitter"] != manifest["users_by_role"]["deputy"]
     target = manifest["target"]
     sizes = Counter(Item.objects.values_list("body_id", flat=True))
     assert sizes.most_common(1)[0][0] == target["body_id"]

@@ -148,7 +148,7 @@ register(Endpoint("deadline_board", "staff", lambda ctx: "/handling/board/"))
 register(
     Endpoint(
         "submit_suggestion",
-        "deputy",
+        "submitter",
         lambda ctx: "/items/new/",
         method="POST",
         expect=302,

@@ -1668,6 +1668,9 @@ def build_layout(options: Options, today: dt.date, vendor: str) -> Layout:
             "leader": f"u{supervisor}",
             "auditor": f"u{auditor}",
             "deputy": body.members[0].username,
+            # Another deputy posts the benchmark's suggestions, so that the drafts a run
+            # leaves never grow the measured deputy's own start page in the next run.
+            "submitter": body.members[1].username,
             "unit_coordinator": f"u{target_unit.coordinator}",
             "unit_handler": f"u{target_unit.handler}",
             "unit_leader": f"u{target_unit.leader}",

@@ -84,5 +84,7 @@ def create_session(role: str, username: str, body_id: int | None) -> BenchSessio
 def create_sessions(manifest: dict, roles) -> dict[str, BenchSession]:
     """One session per role named in `roles`, each in the manifest's target body."""
     body_id = manifest.get("target", {}).get("body_id")
-    users = manifest["users_by_role"]
+    users = dict(manifest["users_by_role"])
+    # A manifest written before the submitter had its own deputy: the deputy posts.
+    users.setdefault("submitter", users["deputy"])
     return {role: create_session(role, users[role], body_id) for role in sorted(set(roles))}
