@@ -13,6 +13,8 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from .web import int_or_none
+
 
 def options_html(choices, chosen) -> SafeString:
     """The <option> elements of `choices` ((value, label) pairs), with `chosen` (a value or
@@ -27,15 +29,6 @@ def options_html(choices, chosen) -> SafeString:
         mark = " selected" if value in selected else ""
         parts.append(f'<option value="{escape(value)}"{mark}>{escape(str(label))}</option>')
     return mark_safe("".join(parts))  # noqa: S308 (every value and label escaped above)
-
-
-def _int_or_none(value) -> int | None:
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    # Beyond a 64-bit key no record exists (and the database would refuse the number).
-    return number if 0 < number < 2**63 else None
 
 
 class PlainSelect(forms.Select):
@@ -75,6 +68,9 @@ class RecordChoiceField(forms.TypedChoiceField):
         return [("", self.empty_label), *self.queryset.values_list("pk", self.label_field)]
 
     def valid_value(self, value) -> bool:
-        # One indexed lookup instead of reading every choice.
-        number = _int_or_none(value)
-        return number is not None and self.queryset.filter(pk=number).exists()
+        # One indexed lookup instead of reading every choice. Beyond a 64-bit key no record
+        # exists (and the database would refuse the number).
+        number = int_or_none(value)
+        return (
+            number is not None and 0 < number < 2**63 and self.queryset.filter(pk=number).exists()
+        )

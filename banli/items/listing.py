@@ -95,11 +95,13 @@ def state_facets(queryset, bound: int | None = None):
         cursor.execute(f"SELECT s.state, COUNT(*) FROM ({sql}) AS s GROUP BY s.state", params)
         counted = dict(cursor.fetchall())
     total = paging.BoundedCount(sum(counted.values()), bound)
-    if not total.exact:
-        return total, []
+    return total, _facets(counted) if total.exact else []
+
+
+def _facets(counted) -> list[tuple[str, str, int]]:
+    """[(state, label, count)] in the workflow's order, for the states that have items."""
     labels = dict(ItemState.choices)
-    facets = [(s, labels[s], counted[s]) for s in ItemState.values if counted.get(s)]
-    return total, facets
+    return [(s, labels[s], counted[s]) for s in ItemState.values if counted.get(s)]
 
 
 def search_page(request, searched, result, per_page: int = PER_PAGE) -> paging.KeysetPage:
@@ -135,10 +137,7 @@ def search_page(request, searched, result, per_page: int = PER_PAGE) -> paging.K
 def search_facets(result) -> tuple[paging.BoundedCount, list]:
     """The count and the facets by state of a search, from its candidates: no query. (A
     search cut at its limit says so itself; the candidates shown are counted exactly.)"""
-    total = paging.BoundedCount(len(result.ids), paging.count_bound())
-    labels = dict(ItemState.choices)
-    facets = [(s, labels[s], result.states[s]) for s in ItemState.values if result.states.get(s)]
-    return total, facets
+    return paging.BoundedCount(len(result.ids), paging.count_bound()), _facets(result.states)
 
 
 def deep_page_url(user, params: dict | QueryDict | None, page_number: int) -> str:

@@ -26,17 +26,16 @@ def item_list(request):
     bounded count and bounded counts by state (`banli.items.listing`)."""
     body = body_of(request)
     form, filtered = listing.filtered(request.user, request.GET, body=body)
-    if form.search_result is not None and form.ranked:
-        # A search in best-match order: a bounded, ranked list of candidates, paged and
-        # counted in memory.
+    if form.ranked:
+        # A search in best-match order: a slice of its bounded, ranked candidates.
         page = listing.search_page(request, form.searched, form.search_result)
-        total, counts = listing.search_facets(form.search_result)
     else:
         page = page_of(request, listing.for_table(filtered), listing.PER_PAGE)
-        if form.search_result is not None:
-            total, counts = listing.search_facets(form.search_result)
-        else:
-            total, counts = listing.state_facets(filtered)
+    if form.search_result is not None:
+        # A search is counted from its candidates, in memory.
+        total, counts = listing.search_facets(form.search_result)
+    else:
+        total, counts = listing.state_facets(filtered)
     page.count = total
     context = {
         "form": form,
