@@ -15,8 +15,9 @@ from django.urls import reverse
 from banli.core.errors import InvalidTransition
 from banli.core.models import HistoryEntry
 from banli.handling import services as handling
-from banli.handling.models import CoHandlingOpinion, Evaluation, Extension, Notice
+from banli.handling.models import CoHandlingOpinion, Evaluation, Extension
 from banli.items import services as items
+from banli.notices.models import Notice
 
 from .factories import World, on
 
@@ -56,7 +57,7 @@ def test_two_staff_deciding_one_extension_give_one_decision(world):
     assert copy(asked).state == "approved"
     assert copy(assignment).due_on == D(2026, 7, 1)
     assert entries(item, "assignment.decide_extension") == 1
-    assert Notice.objects.filter(kind="extension").count() == 1
+    assert Notice.objects.filter(kind="extension.decided").count() == 1
 
 
 def test_coordinator_and_leader_cannot_open_two_waiting_requests(world):
@@ -81,7 +82,13 @@ def test_a_double_evaluation_is_told_it_is_already_done(world):
     with on(D(2026, 3, 10)):
         handling.evaluate(first, by=world.deputy, attitude="satisfied", result="satisfied")
         with pytest.raises(handling.AlreadyEvaluated, match="already evaluated"):
-            handling.evaluate(second, by=world.deputy, attitude="satisfied", result="unsatisfied")
+            handling.evaluate(
+                second,
+                by=world.deputy,
+                attitude="satisfied",
+                result="unsatisfied",
+                comment="问题仍未解决",
+            )
     assert Evaluation.objects.count() == 1
     assert copy(item).closure == "satisfied"
     assert entries(item, "item.evaluate_close") == 1
@@ -93,9 +100,21 @@ def test_a_double_unsatisfied_evaluation_starts_one_re_handling(world):
         item = world.replied()
     first, second = copy(item), copy(item)
     with on(D(2026, 3, 10)):
-        handling.evaluate(first, by=world.deputy, attitude="satisfied", result="unsatisfied")
+        handling.evaluate(
+            first,
+            by=world.deputy,
+            attitude="satisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
+        )
         with pytest.raises(handling.AlreadyEvaluated):
-            handling.evaluate(second, by=world.deputy, attitude="satisfied", result="unsatisfied")
+            handling.evaluate(
+                second,
+                by=world.deputy,
+                attitude="satisfied",
+                result="unsatisfied",
+                comment="问题仍未解决",
+            )
     assert entries(item, "item.evaluate_rehandle") == 1
     assert entries(item, "assignment.rehandle") == 1
 

@@ -25,6 +25,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -50,7 +51,10 @@ from banli.handling import services as handling
 from banli.handling.models import Assignment, Extension, Rating
 from banli.items import services as items
 from banli.items.models import Item, Kind
+from banli.notices import services as notices
+from banli.notices.models import Notice
 from banli.supervision import services as supervision
+from banli.supervision.notices import tell_overdue
 
 from . import corpus
 
@@ -1460,12 +1464,17 @@ class Story:
         items.receive(self.item(), by=self.cast.staff)
 
     def do_return(self) -> None:
-        reason = self.rng.choice(corpus.RETURN_REASONS)
+        kind = {"motion": "议案", "suggestion": "建议"}.get(str(self.p.kind), "提案")
+        reason = self.rng.choice(corpus.RETURN_REASONS).format(kind=kind)
         items.return_for_revision(self.item(), by=self.cast.staff, reason=reason)
 
     def do_reject(self) -> None:
         ground = corpus.REFUSAL_GROUNDS.get(self.p.refusal, "")
-        items.reject(self.item(), by=self.cast.staff, reason=self.p.refusal, ground=ground)
+        reason = self.p.refusal
+        if self.spec.body_type == BodyType.CONGRESS:
+            for cppcc_words, congress_words in corpus.CONGRESS_REFUSAL_WORDS:
+                reason = reason.replace(cppcc_words, congress_words)
+        items.reject(self.item(), by=self.cast.staff, reason=reason, ground=ground)
 
     def do_merge(self) -> None:
         assert self.into is not None
@@ -1728,6 +1737,7 @@ def build_demo(passwords: Mapping[str, str] | None = None) -> list[str]:
     for story in stories:
         story.plan()
     _replay(stories)
+    _read_old_notices()
     return [
         _("%(body)s: %(items)s items, %(units)s units, %(members)s deputies or members.")
         % {
@@ -1772,6 +1782,22 @@ def _replay(stories: list[Story]) -> None:
 
 def _sweep() -> None:
     handling.close_expired_evaluations()
+    tell_overdue()
+
+
+# Everyone has read what they were told more than a week ago; the last week's notices wait.
+NOTICES_UNREAD_DAYS = 7
+
+
+def _read_old_notices() -> None:
+    before = dt.datetime.combine(LAST_DAY - dt.timedelta(days=NOTICES_UNREAD_DAYS), dt.time())
+    with clock.frozen(dt.datetime.combine(LAST_DAY, dt.time(18))):
+        old = Notice.objects.filter(created_at__lt=timezone.make_aware(before), read_at=None)
+        readers = old.values_list("recipient", "body").distinct().order_by()
+        users = get_user_model().objects.in_bulk({user_id for user_id, _b in readers})
+        for user_id, body_id in readers:
+            ids = list(old.filter(recipient=user_id, body=body_id).values_list("id", flat=True))
+            notices.mark_all_read(by=users[user_id], body_id=body_id, ids=ids)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ from django.db.models import Exists, OuterRef, Q
 from banli.items import start_page
 from banli.items.models import CoSigner, Item
 from banli.items.workflow import ItemState
+from banli.notices import services as notices
 
-from .models import Evaluation, Notice
+from .models import Evaluation
 
 NOTICES_SHOWN = 20
 
@@ -52,14 +53,15 @@ def replies_to_evaluate(request, member):
 
 
 @start_page.register
-def notices(request, member):
-    mine = Notice.objects.filter(member=member)
+def latest_notices(request, member):
+    """The proposer's latest notices in this body, linked to the notices page."""
+    mine = notices.mine(request.user, member.body_id)
     return {
         "slot": start_page.ASIDE,
         "order": 10,
         "template": "handling/_start_notices.html",
         "context": {
-            "notices": mine.select_related("item")[:NOTICES_SHOWN],
-            "unread_notices": mine.filter(read_at__isnull=True).count(),
+            "notices": list(mine.order_by("-created_at", "-id")[:NOTICES_SHOWN]),
+            "unread_notices": notices.unread_count(request.user, member.body_id),
         },
     }

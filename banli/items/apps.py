@@ -9,4 +9,4 @@ class ItemsConfig(AppConfig):
 
     def ready(self) -> None:
         # The proposer's and the staff's action panels on the item page.
-        from . import panels  # noqa: F401
+        from . import notices, panels  # noqa: F401

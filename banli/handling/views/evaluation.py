@@ -7,13 +7,11 @@ is the service's question (`services.evaluation_turn`): this view only shows its
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from banli.core import clock
 from banli.core.errors import DeadlinePassed, DomainError, NotAllowed
-from banli.core.web import run
 from banli.items.views.access import readable_item
 from banli.items.workflow import ItemState
 
@@ -113,14 +111,3 @@ def evaluate(request, pk):
         "today": clock.today(),
     }
     return render(request, "handling/eval_form.html", context)
-
-
-@login_required
-def notices_read(request):
-    """Mark the proposer's notices as read, then back to the start page."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    count = run(request, services.mark_notices_read, by=request.user)
-    if count:
-        messages.success(request, _("Notices marked as read."))
-    return redirect("items:mine")
