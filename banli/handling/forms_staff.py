@@ -2,13 +2,15 @@
 and of the proposer's evaluation. They check the shape of the input; the services check the
 rules again."""
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from banli.bodies.models import Unit
 from banli.core.widgets import RecordChoiceField
 
-from .models import Rating
+from .models import AssignmentRole, Rating
 
 
 def _body_units(body):
@@ -38,7 +40,14 @@ def unit_groups(units) -> list[tuple[str, list[Unit]]]:
         parent = by_pk.get(pk) or groups[pk][0].parent
         return parent.name
 
-    ordered = sorted(groups, key=lambda pk: (depth(pk), label(pk)))
+    def pinyin(pk: int | None) -> str:
+        if pk is None:
+            return ""
+        parent = by_pk.get(pk) or groups[pk][0].parent
+        return parent.sort_key if parent else ""
+
+    # Groups by the parent's name in pinyin (banli.core.names), as the units within each.
+    ordered = sorted(groups, key=lambda pk: (depth(pk), pinyin(pk), label(pk)))
     return [(label(pk), groups[pk]) for pk in ordered]
 
 
@@ -112,9 +121,11 @@ class ReassignForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
     )
 
-    def __init__(self, data=None, *, body, disputing: Unit, auto_id="id_%s"):
+    def __init__(self, data=None, *, body, disputing: Unit, taken=(), auto_id="id_%s"):
         super().__init__(data, auto_id=auto_id)
-        self.fields["to_unit"].queryset = _body_units(body).exclude(pk=disputing.pk)
+        # Only units not already on the item (`taken`: the units of its current assignments).
+        excluded = {disputing.pk, *taken}
+        self.fields["to_unit"].queryset = _body_units(body).exclude(pk__in=excluded)
 
 
 class DismissForm(forms.Form):
@@ -140,11 +151,47 @@ class ExtensionDecisionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
     )
+    # Staff may grant less time than asked (docs/domain.md §5.6); the service checks the range.
+    until = forms.DateField(
+        label=_("Grant until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, extension=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extension = extension
+        if extension is not None:
+            current = extension.assignment.due_on
+            asked = extension.requested_due_on
+            field = self.fields["until"]
+            field.initial = asked
+            field.widget.attrs["max"] = asked.isoformat()
+            field.widget.attrs["min"] = (current + dt.timedelta(days=1)).isoformat()
+            field.help_text = _(
+                "Empty: the date asked for. A shorter extension: a date after %(current)s "
+                "and up to %(asked)s."
+            ) % {"current": current.isoformat(), "asked": asked.isoformat()}
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == self.REFUSE and not (data.get("note") or "").strip():
             self.add_error("note", _("Say why the request is refused; the unit will read it."))
+        until, extension = data.get("until"), self.extension
+        if data.get("decision") == self.APPROVE and until and extension is not None:
+            # The service refuses it too; asking here puts the message next to the date.
+            if until <= extension.assignment.due_on:
+                self.add_error(
+                    "until",
+                    _("The new due date must be later than the current one (%(date)s).")
+                    % {"date": extension.assignment.due_on.isoformat()},
+                )
+            elif until > extension.requested_due_on:
+                self.add_error(
+                    "until",
+                    _("The unit asked for %(date)s; a later date cannot be granted.")
+                    % {"date": extension.requested_due_on.isoformat()},
+                )
         return data
 
     @property
@@ -161,7 +208,7 @@ class BoardFilterForm(forms.Form):
         # joined for the hundreds of units of a large body.
         self.body = body
         self.fields["unit"].set_queryset(
-            Unit.objects.filter(body=body, active=True).order_by("name")
+            Unit.objects.filter(body=body, active=True).order_by("sort_key", "id")
         )
 
     @property
@@ -216,6 +263,17 @@ class EvaluationForm(forms.Form):
                 }
             )
 
+    def clean(self):
+        data = super().clean()
+        # The service refuses it too; asking here puts the message next to the comment.
+        ratings = [data.get(name) for name in self.fields if name != "comment"]
+        if Rating.UNSATISFIED in ratings and not (data.get("comment") or "").strip():
+            self.add_error(
+                "comment",
+                _("Say why you are not satisfied: the unit and the staff read your reason."),
+            )
+        return data
+
     @property
     def rating_fields(self):
         """The radio groups in page order (the comment comes last, apart)."""
@@ -236,3 +294,50 @@ class EvaluationForm(forms.Form):
             if name.startswith("result_")
         }
         return {"parts": parts, "comment": data["comment"]}
+
+
+# Steering after assignment (banli.handling.steering) ------------------------------------------
+
+
+def _reason_field(label=None):
+    return forms.CharField(
+        label=label or _("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+
+class AddUnitForm(forms.Form):
+    """Give an assigned item to one more unit: a lead unit (分办) or a co-handling unit."""
+
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        empty_label=_("Choose a unit"),
+        error_messages={"required": _("Choose a unit.")},
+    )
+    role = forms.ChoiceField(label=_("As"), choices=(), widget=forms.RadioSelect)
+    reason = _reason_field()
+
+    def __init__(self, data=None, *, body, taken=(), auto_id="id_%s"):
+        super().__init__(data, auto_id=auto_id, initial={"role": AssignmentRole.LEAD})
+        self.fields["unit"].queryset = _body_units(body).exclude(pk__in=list(taken))
+        self.fields["role"].choices = AssignmentRole.choices
+
+
+class WithdrawForm(forms.Form):
+    """Withdraw a unit's assignment (撤回), saying why."""
+
+    reason = _reason_field(_("Why the assignment is withdrawn"))
+
+
+class DueDateForm(forms.Form):
+    """Move an assignment's due date, saying why."""
+
+    due_on = forms.DateField(
+        label=_("New due date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Enter the new due date.")},
+    )
+    reason = _reason_field(_("Why the due date changes"))

@@ -21,6 +21,7 @@ from banli.items.workflow import ITEM_WORKFLOW, ItemState
 from . import case, services
 from .access import HELD_STATES, reads_as_proposer
 from .models import AssignmentRole, Reply
+from .workflow import ASSIGNMENT_WORKFLOW, GONE_STATES
 
 # Readers related to the item who see its replies in full, public or not: its proposers
 # (`reads_as_proposer`: confirmed co-signers, merged items' proposers), the units holding it,
@@ -120,7 +121,7 @@ def handling_progress(request, item: Item, roles: set[str]):
 def next_steps(request, item: Item, roles: set[str]):
     """The staff's and proposers' handling steps on the item, as the workflow and the
     evaluation rules (services.evaluation_turn) offer them."""
-    available = {t.action for t in ITEM_WORKFLOW.available(item.state, roles)}
+    available = {t.action for t in ITEM_WORKFLOW.available(item.state, roles, item)}
     today = clock.today()
     window_passed = item.evaluation_due_on is not None and item.evaluation_due_on < today
     turn = _evaluation_turn(request, item)
@@ -132,7 +133,8 @@ def next_steps(request, item: Item, roles: set[str]):
         "evaluate": turn is not None and turn.counts,
         "cosign_evaluate": turn is not None and not turn.counts,
     }
-    if not any(steps.values()):
+    steer = steering_steps(item, roles, available)
+    if not any(steps.values()) and not steer["add_unit"] and not steer["assignments"]:
         return None
     return {
         "template": "handling/staff_panel.html",
@@ -142,8 +144,37 @@ def next_steps(request, item: Item, roles: set[str]):
             "today": today,
             "evaluate_by": turn.due_on if turn else None,
             **steps,
+            **steer,
+            "has_steps": any(steps.values()),
         },
     }
+
+
+# The staff's corrections of the handling the panel links to (banli.handling.steering).
+STEERING_ACTIONS = ("change_due", "withdraw")
+
+
+def steering_steps(item: Item, roles: set[str], available: set[str]) -> dict:
+    """Whether the workflow offers adding a unit, and each current assignment with the
+    steering steps the assignment table offers these roles on it (from the assignments the
+    page has read once, `handling.case`)."""
+    rows = []
+    if "staff" in roles and item.state != ItemState.CLOSED:
+        staff_roles = set(roles) - UNIT_ROLES
+        assignments = case.assignments(item)
+        leads = [a for a in assignments if a.is_lead and a.state not in GONE_STATES]
+        for assignment in assignments:
+            offered = {
+                t.action
+                for t in ASSIGNMENT_WORKFLOW.available(assignment.state, staff_roles, assignment)
+            }
+            # The item's only lead unit is not withdrawn (the service says so): not offered.
+            if assignment.is_lead and len(leads) < 2:
+                offered.discard("withdraw")
+            actions = [a for a in STEERING_ACTIONS if a in offered]
+            if actions:
+                rows.append({"assignment": assignment, "actions": actions})
+    return {"add_unit": "add_unit" in available, "assignments": rows}
 
 
 def _evaluation_turn(request, item: Item):

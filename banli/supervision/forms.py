@@ -66,3 +66,41 @@ class KeyItemFilterForm(forms.Form):
         if self.is_bound and self.is_valid():
             return self.cleaned_data.get("year")
         return None
+
+
+class UnmarkKeyForm(forms.Form):
+    """取消重点督办: why the item is no longer a key item."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+
+class ChangeLeaderForm(forms.Form):
+    """Another supervising leader (and lead-handling leader) for a key item, and why."""
+
+    supervisor = LeaderChoiceField(
+        label=_("Supervising leader"),
+        queryset=get_user_model().objects.none(),
+        empty_label=_("Choose a leader"),
+    )
+    lead_handler = forms.CharField(
+        label=_("Leader who lead-handles it"),
+        required=False,
+        max_length=60,
+        help_text=_("For example the vice-mayor in charge; leave empty if none."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+    def __init__(self, data=None, *, body, key, auto_id="id_%s"):
+        initial = {"supervisor": key.supervisor_id, "lead_handler": key.lead_handler}
+        super().__init__(data, auto_id=auto_id, initial=initial)
+        self.fields["supervisor"].queryset = supervisors_of(body)

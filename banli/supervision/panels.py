@@ -29,17 +29,22 @@ def key_item_of(item: Item) -> KeyItem | None:
 
 def key_item_panel(request, item: Item, roles: set[str]):
     key = key_item_of(item)
-    offered = any(t.action == "set_key" for t in ITEM_WORKFLOW.available(item.state, roles))
+    available = {t.action for t in ITEM_WORKFLOW.available(item.state, roles, item)}
+    offered = "set_key" in available
     if key is None and not offered:
         return None
     form = None
     if key is None:
         form = MarkKeyForm(body=item.body, auto_id=f"key{item.pk}-%s")
-    return {
-        "template": "supervision/_key_panel.html",
-        "order": 16,
-        "context": {"item": item, "key": key, "form": form},
+    context = {
+        "item": item,
+        "key": key,
+        "form": form,
+        # The staff's corrections of a key item, as the workflow offers them.
+        "can_unmark": "unset_key" in available,
+        "can_change_leader": "change_key_leader" in available,
     }
+    return {"template": "supervision/_key_panel.html", "order": 16, "context": context}
 
 
 panels.register(key_item_panel)

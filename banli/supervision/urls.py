@@ -9,5 +9,7 @@ app_name = "supervision"
 urlpatterns = [
     path("key/", views.key_items, name="key_items"),
     path("item/<int:pk>/mark-key/", views.mark_key, name="mark_key"),
+    path("item/<int:pk>/unmark-key/", views.unmark_key, name="unmark_key"),
+    path("item/<int:pk>/key-leader/", views.change_leader, name="change_leader"),
     path("mine/", views.mine, name="mine"),
 ]

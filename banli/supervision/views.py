@@ -9,19 +9,20 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from banli.bodies.access import current_membership
 from banli.core import clock
 from banli.core.web import page_of, run
 from banli.handling.models import Assignment
-from banli.handling.workflow import AssignmentState
+from banli.handling.workflow import GONE_STATES
 from banli.items.models import Item
 from banli.items.permissions import item_roles
 from banli.items.views.access import readable_item
 from banli.items.workflow import ITEM_WORKFLOW, ItemState
 
 from . import services
-from .forms import KeyItemFilterForm, MarkKeyForm
+from .forms import ChangeLeaderForm, KeyItemFilterForm, MarkKeyForm, UnmarkKeyForm
 from .models import KeyItem
 
 SOON_DAYS = 30
@@ -42,7 +43,7 @@ def _next_due():
 def _key_items(queryset):
     """Items with their key-item record, current units and the next due date, overdue first."""
     current = (
-        Assignment.objects.exclude(state=AssignmentState.REASSIGNED)
+        Assignment.objects.exclude(state__in=GONE_STATES)
         .select_related("unit")
         .order_by("-role", "id")  # lead units first
     )
@@ -123,6 +124,87 @@ def mark_key(request, pk):
     already = KeyItem.objects.filter(item=item).select_related("supervisor").first()
     return render(
         request, "supervision/mark_key.html", {"item": item, "form": form, "key": already}
+    )
+
+
+def _key_step(request, pk, action: str):
+    """The item (404 outside the body), for staff only (403), where `action` applies."""
+    item = readable_item(request, pk)
+    roles = item_roles(request.user, item)
+    if "staff" not in roles:
+        raise PermissionDenied
+    ITEM_WORKFLOW.check(action, item.state, roles, item)
+    return item, item.key_item
+
+
+def _key_page(request, item, form, *, title, button, danger=False):
+    context = {"item": item, "form": form, "title": title, "button": button, "danger": danger}
+    return render(request, "supervision/key_step.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def unmark_key(request, pk):
+    """取消重点督办, with a reason."""
+    item, _key = _key_step(request, pk, "unset_key")
+    form = UnmarkKeyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        done = run(
+            request,
+            services.unmark_key,
+            item,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            form=form,
+            success=_("%(item)s is no longer a key item.") % {"item": item.display_number},
+        )
+        if done:
+            return redirect("items:detail", item.pk)
+    return _key_page(
+        request,
+        item,
+        form,
+        title=_("Remove from the key items"),
+        button=_("Remove from the key items"),
+        danger=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def change_leader(request, pk):
+    """Another supervising leader for a key item, with a reason."""
+    item, key = _key_step(request, pk, "change_key_leader")
+    form = ChangeLeaderForm(
+        request.POST if request.method == "POST" else None, body=item.body, key=key
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = run(
+            request,
+            services.change_supervisor,
+            item,
+            by=request.user,
+            supervisor=form.cleaned_data["supervisor"],
+            lead_handler=form.cleaned_data["lead_handler"],
+            reason=form.cleaned_data["reason"],
+            form=form,
+        )
+        if changed:
+            messages.success(
+                request,
+                _("%(item)s is now supervised by %(leader)s.")
+                % {
+                    "item": item.display_number,
+                    "leader": changed.supervisor.get_full_name() or changed.supervisor.username,
+                },
+            )
+            return redirect("items:detail", item.pk)
+    return _key_page(
+        request,
+        item,
+        form,
+        title=_("Change the supervising leader"),
+        button=_("Change the supervising leader"),
     )
 
 
