@@ -98,7 +98,7 @@ def test_the_unit_takes_an_item_from_the_inbox_to_the_reply(client, world, item,
     queue = client.get(signing).content.decode()
     assert "经研究，已新增停车泊位120个。" in queue and "Sign and send the reply" in queue
 
-    response = act(client, lead, "sign_reply", next=signing)
+    response = act(client, lead, "sign_reply", next=signing, confirm="on")
     assert response.status_code == 302 and response["Location"] == signing
     draft.refresh_from_db()
     item.refresh_from_db()
@@ -115,7 +115,7 @@ def test_the_leader_signs_from_the_item_page(client, world, accepted):
     client.force_login(world.leader[unit])
     page = client.get(reverse("items:detail", args=[accepted.item_id])).content.decode()
     assert "Sign and send the reply" in page and "答复如下。" in page
-    act(client, accepted, "sign_reply")
+    act(client, accepted, "sign_reply", confirm="on")
     assert Reply.objects.get(assignment=accepted).is_sent
 
 
@@ -520,7 +520,7 @@ def test_the_signing_queue_holds_only_my_units_drafts(client, world):
     client.force_login(world.leader[world.units[1].pk])
     queue = client.get(reverse("handling:signing")).content.decode()
     assert "市交通局的答复。" in queue and "市住建局的答复。" not in queue
-    act(client, world.lead_assignment(item, world.units[1]), "sign_reply")
+    act(client, world.lead_assignment(item, world.units[1]), "sign_reply", confirm="on")
     item.refresh_from_db()
     assert item.state == "in_handling"  # the other lead unit has not replied yet
 

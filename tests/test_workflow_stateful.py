@@ -46,7 +46,7 @@ from banli.handling.workflow import ASSIGNMENT_WORKFLOW, AssignmentState
 from banli.items import services as items
 from banli.items.models import CoSigner, Item
 from banli.items.workflow import ITEM_WORKFLOW, ItemState
-from banli.supervision.services import mark_key
+from banli.supervision.services import mark_key, unmark_key
 
 from .factories import World, make_proposer
 
@@ -236,6 +236,8 @@ class ItemLives(RuleBasedStateMachine):
             return every or state in states
 
         rating = RATINGS[detail % 3]
+        # 不满意 needs a reason; now and then it is missing, and refused.
+        comment = "" if detail % 11 == 10 else "答复未解决问题"
         reason = "" if detail % 5 == 4 else "请补充具体措施"
         moves: list[Move] = []
         if now(S.DRAFT, S.RETURNED):
@@ -298,11 +300,44 @@ class ItemLives(RuleBasedStateMachine):
             moves.append(
                 Move("mark_key", lambda by: mark_key(item, by=by, supervisor=w.supervisor), w.staff)
             )
+        # Staff corrections and steering after acceptance (banli.handling.steering).
+        if now(S.ACCEPTED, S.ASSIGNED, S.IN_HANDLING, S.REPLIED, S.REHANDLING):
+            moves += [
+                Move(
+                    "amend",
+                    lambda by: items.amend_item(
+                        item,
+                        by=by,
+                        title=f"更正标题{detail}",
+                        text=item.text,
+                        category=w.category,
+                        reason=reason,
+                    ),
+                    w.staff,
+                ),
+                Move("unmark_key", lambda by: unmark_key(item, by=by, reason="调整"), w.staff),
+            ]
+        if now(S.ASSIGNED, S.IN_HANDLING):
+            moves.append(
+                Move(
+                    "add_unit",
+                    lambda by: handling.add_unit(
+                        item,
+                        by=by,
+                        unit=w.units[detail % 3],
+                        role="lead" if detail % 2 else "co",
+                        reason="涉及该单位职责",
+                    ),
+                    w.staff,
+                )
+            )
         if now(S.REPLIED, S.REHANDLING):
             moves.append(
                 Move(
                     "cosigner_evaluate",
-                    lambda by: handling.evaluate(item, by=by, attitude="satisfied", result=rating),
+                    lambda by: handling.evaluate(
+                        item, by=by, attitude="satisfied", result=rating, comment=comment
+                    ),
                     w.cosigner,
                 )
             )
@@ -310,7 +345,9 @@ class ItemLives(RuleBasedStateMachine):
             moves += [
                 Move(
                     "evaluate",
-                    lambda by: handling.evaluate(item, by=by, attitude=rating, result=rating),
+                    lambda by: handling.evaluate(
+                        item, by=by, attitude=rating, result=rating, comment=comment
+                    ),
                     w.deputy,
                     FORWARD * 2,
                 ),
@@ -376,6 +413,11 @@ class ItemLives(RuleBasedStateMachine):
                     FORWARD if a.is_lead else SIDE,
                 ),
                 Move("sign", lambda by: handling.sign_reply(a, by=by), leader, FORWARD),
+                Move(
+                    "return_draft",
+                    lambda by: handling.return_reply_draft(a, by=by, note="请补充措施"),
+                    leader,
+                ),
             ]
         if now(A.HANDLING, A.REHANDLING, A.REPLIED):
             moves.append(
@@ -402,6 +444,27 @@ class ItemLives(RuleBasedStateMachine):
                         reason="需跨部门协调",
                     ),
                     coord,
+                )
+            )
+        if now(A.PENDING, A.DISPUTED, A.HANDLING):
+            moves.append(
+                Move(
+                    "withdraw",
+                    lambda by: handling.withdraw_assignment(a, by=by, reason="交办有误"),
+                    w.staff,
+                )
+            )
+        if now(A.PENDING, A.DISPUTED, A.HANDLING, A.REHANDLING):
+            moves.append(
+                Move(
+                    "change_due",
+                    lambda by: handling.change_due_date(
+                        a,
+                        by=by,
+                        due_on=a.due_on + dt.timedelta(days=detail % 40 - 10),
+                        reason="调整办理期限",
+                    ),
+                    w.staff,
                 )
             )
         waiting = a.extensions.filter(state="pending").first()
@@ -581,6 +644,9 @@ TRIGGERS = {
     "item.start_handling": "assignment.accept",
     "item.reply": "assignment.sign_reply",
     "assignment.rehandle": "item.evaluate_rehandle",
+    # Withdrawing a lead unit: the remaining lead units have all replied, or none accepted.
+    "item.remaining_replied": "assignment.withdraw",
+    "item.back_to_assigned": "assignment.withdraw",
 }
 
 
@@ -632,6 +698,8 @@ def every_entry_is_a_row_its_actor_may_take(items_, assignments, entries, people
         last[(item.pk, entry.action)] = entry
 
 
+# The assignment states in which a unit still owes its reply or opinion.
+OPEN = {A.PENDING, A.DISPUTED, A.HANDLING, A.REHANDLING}
 # States an item has before it is assigned, or instead of being assigned.
 UNASSIGNED = {S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.RETURNED, S.ACCEPTED, S.WITHDRAWN}
 UNASSIGNED |= {S.REJECTED, S.MERGED}
@@ -644,18 +712,20 @@ def item_states_agree_with_assignment_states(items_, assignments, signed: set[in
     unit). Before assignment an item has none; assigned, no lead unit has accepted yet; in
     handling, one lead unit has accepted and one has still to reply; replied, every lead
     unit has replied; re-handling, every lead unit is handling again or has replied again;
-    closed, every lead unit has replied (co-handling units are never closed: a co-handling
-    unit that sent no opinion stays as it was). Only lead units reply and re-handle, only
-    co-handling units send opinions, and a replied unit has a signed reply."""
+    closed, every lead unit has replied and no co-handling unit is still open (one that sent
+    no opinion was closed with the item). Only lead units reply and re-handle, only
+    co-handling units send opinions and are closed with the item, and a replied unit has a
+    signed reply."""
     current = defaultdict(list)
     every = defaultdict(list)
     for a in assignments:
         every[a.item_id].append(a)
-        assert a.state not in ({A.OPINION_SENT} if a.is_lead else {A.REPLIED, A.REHANDLING}), (
+        lead_never = {A.OPINION_SENT, A.CLOSED}
+        assert a.state not in (lead_never if a.is_lead else {A.REPLIED, A.REHANDLING}), (
             f"{a.role} assignment {a.pk} is {a.state}"
         )
         assert a.state != A.REPLIED or a.pk in signed, f"assignment {a.pk} replied unsigned"
-        if a.state != A.REASSIGNED:
+        if a.state not in {A.REASSIGNED, A.WITHDRAWN}:
             current[a.item_id].append(a)
     for item in items_:
         leads = {a.state for a in current[item.pk] if a.is_lead}
@@ -677,6 +747,10 @@ def item_states_agree_with_assignment_states(items_, assignments, signed: set[in
             assert item.reply_round == 2, where
         elif item.state == S.CLOSED:
             assert leads == {A.REPLIED}, where
+            still = {a.state for a in current[item.pk] if not a.is_lead} & OPEN
+            assert not still, f"{where}: co-handling units still {sorted(still)}"
+        if item.state != S.CLOSED:
+            assert A.CLOSED not in {a.state for a in current[item.pk]}, f"{where}: closed early"
 
 
 def next_due_is_the_earliest_open_lead_due_date(items_, assignments):

@@ -25,9 +25,9 @@ from banli.handling.workflow import ASSIGNMENT_WORKFLOW, AssignmentState
 from banli.items import services as items
 from banli.items.models import Item
 from banli.items.workflow import ITEM_WORKFLOW, ItemState
-from banli.supervision.services import mark_key
+from banli.supervision.services import change_supervisor, mark_key, unmark_key
 
-from .factories import World, make_member, make_proposer, on
+from .factories import World, make_member, make_proposer, make_user, on
 
 DAY = dt.date(2026, 3, 2)
 PAPER = "据纸质原件录入"
@@ -155,7 +155,11 @@ def co_working(w: World):
 
 
 def evaluate(item, result="satisfied"):
-    return lambda user: handling.evaluate(fresh(item), by=user, attitude="satisfied", result=result)
+    # 不满意 is said with a reason.
+    comment = "答复未解决实际问题" if result == "unsatisfied" else ""
+    return lambda user: handling.evaluate(
+        fresh(item), by=user, attitude="satisfied", result=result, comment=comment
+    )
 
 
 # The item table.
@@ -635,6 +639,36 @@ def _sign_reply(w):
     )
 
 
+@row("assignment", "return_draft")
+def _return_draft(w):
+    assignment = working(w)
+    drafted(w, assignment)
+    waiting = pending(w)
+    return Case(
+        assignment,
+        lambda u: handling.return_reply_draft(assignment, by=u, note="请补充办理措施"),
+        allowed=w.leader[assignment.unit_id],
+        forbidden=w.handler[assignment.unit_id],
+        wrong_state=lambda: handling.return_reply_draft(
+            waiting, by=w.leader[waiting.unit_id], note="请补充"
+        ),
+    )
+
+
+@row("assignment", "close_with_item")
+def _close_with_item(w):
+    """The system closes a replied item after its window (未评价): its co-handling unit that
+    never accepted is closed with it, as the system's step."""
+    item = w.replied(co=[w.units[1]])
+    co = item.assignments.get(role=AssignmentRole.CO)
+
+    def close(by):
+        with on(AFTER_THE_WINDOW):
+            return handling.close_unevaluated(fresh(item), by=by)
+
+    return Case(co, close, allowed=None, forbidden=w.deputy, wrong_state=lambda: close(None))
+
+
 @row("assignment", "send_opinion")
 def _send_opinion(w):
     co = co_working(w)
@@ -656,6 +690,179 @@ def _rehandle(w):
         allowed=w.deputy,
         forbidden=w.staff,
         wrong_state=lambda: evaluate(item, "unsatisfied")(w.deputy),
+    )
+
+
+# Corrections and steering after acceptance (banli.handling.steering, items.amend_item,
+# supervision.unmark_key / change_supervisor).
+
+
+def signed(w: World, assignment) -> None:
+    """The unit meets the proposer (三见面), drafts and signs its reply."""
+    handling.log_contact(
+        assignment, by=w.handler[assignment.unit_id], stage="before", method="phone", on=DAY
+    )
+    drafted(w, assignment)
+    handling.sign_reply(assignment, by=w.leader[assignment.unit_id])
+
+
+def replied_assignment(w: World):
+    assignment = working(w)
+    signed(w, assignment)
+    return fresh(assignment)
+
+
+def closed_key_item(w: World):
+    item = replied_assignment(w).item
+    mark_key(item, by=w.staff, supervisor=w.supervisor)
+    evaluate(item)(w.deputy)
+    return fresh(item)
+
+
+def split(w: World):
+    """An item with two lead units (分办); the first has accepted it, the second not yet."""
+    item = w.assigned(lead=w.units[:2])
+    first = w.lead_assignment(item, w.units[0])
+    handling.accept_assignment(first, by=w.coord[first.unit_id])
+    return fresh(item), fresh(first), w.lead_assignment(item, w.units[1])
+
+
+def withdraw(assignment, reason="交办有误"):
+    return lambda u: handling.withdraw_assignment(fresh(assignment), by=u, reason=reason)
+
+
+@row("item", "amend")
+def _amend(w):
+    item = w.accepted()
+    waiting = submitted(w)
+
+    def amend(target, user):
+        return items.amend_item(
+            fresh(target),
+            by=user,
+            title="关于增加老城区停车位的建议",
+            text=target.text,
+            category=w.category,
+            reason="标题录入有误",
+        )
+
+    return Case(
+        item,
+        lambda u: amend(item, u),
+        allowed=w.staff,
+        forbidden=w.deputy,
+        wrong_state=lambda: amend(waiting, w.staff),
+    )
+
+
+@row("item", "add_unit")
+def _add_unit(w):
+    item = w.assigned()
+    waiting = w.accepted()
+
+    def add(target, user):
+        return handling.add_unit(
+            fresh(target), by=user, unit=w.units[1], role="co", reason="涉及交通组织"
+        )
+
+    return Case(
+        item,
+        lambda u: add(item, u),
+        allowed=w.staff,
+        forbidden=w.supervisor,
+        wrong_state=lambda: add(waiting, w.staff),
+    )
+
+
+@row("item", "unset_key")
+def _unset_key(w):
+    item = w.accepted()
+    mark_key(item, by=w.staff, supervisor=w.supervisor)
+    done = closed_key_item(w)
+    return Case(
+        item,
+        lambda u: unmark_key(fresh(item), by=u, reason="已不再列为重点"),
+        allowed=w.staff,
+        forbidden=w.supervisor,
+        wrong_state=lambda: unmark_key(done, by=w.staff, reason="已办结"),
+    )
+
+
+@row("item", "change_key_leader")
+def _change_key_leader(w):
+    item = w.accepted()
+    mark_key(item, by=w.staff, supervisor=w.supervisor)
+    other = make_user(w.body, "supervisor")
+    done = closed_key_item(w)
+
+    def change(target, user):
+        return change_supervisor(fresh(target), by=user, supervisor=other, reason="分工调整")
+
+    return Case(
+        item,
+        lambda u: change(item, u),
+        allowed=w.staff,
+        forbidden=w.supervisor,
+        wrong_state=lambda: change(done, w.staff),
+    )
+
+
+@row("item", "remaining_replied")
+def _remaining_replied(w):
+    item, first, second = split(w)
+    signed(w, first)
+    return Case(
+        fresh(item),
+        withdraw(second),
+        allowed=w.staff,
+        forbidden=w.coord[second.unit_id],
+        wrong_state=lambda: withdraw(first)(w.staff),
+    )
+
+
+@row("item", "back_to_assigned")
+def _back_to_assigned(w):
+    item, first, second = split(w)
+    done = replied_assignment(w)
+    return Case(
+        item,
+        withdraw(first),
+        allowed=w.staff,
+        forbidden=w.coord[first.unit_id],
+        wrong_state=lambda: withdraw(done)(w.staff),
+    )
+
+
+@row("assignment", "withdraw")
+def _withdraw_assignment(w):
+    item = w.assigned(co=[w.units[1]])
+    co = item.assignments.get(role=AssignmentRole.CO)
+    done = replied_assignment(w)
+    return Case(
+        co,
+        withdraw(co, "协办单位选择有误"),
+        allowed=w.staff,
+        forbidden=w.coord[co.unit_id],
+        wrong_state=lambda: withdraw(done)(w.staff),
+    )
+
+
+@row("assignment", "change_due")
+def _change_due(w):
+    assignment = pending(w)
+    done = replied_assignment(w)
+
+    def move(target, user):
+        return handling.change_due_date(
+            fresh(target), by=user, due_on=dt.date(2026, 7, 31), reason="需结合预算安排"
+        )
+
+    return Case(
+        assignment,
+        lambda u: move(assignment, u),
+        allowed=w.staff,
+        forbidden=w.coord[assignment.unit_id],
+        wrong_state=lambda: move(done, w.staff),
     )
 
 
@@ -742,6 +949,9 @@ def test_buttons_never_offer_automatic_rows():
     assert ITEM_WORKFLOW.available(ItemState.REPLIED, {"lead_proposer"}) == []
     assert [t.action for t in ITEM_WORKFLOW.available(ItemState.REPLIED, {"staff"})] == [
         "set_key",
+        "amend",
+        "unset_key",
+        "change_key_leader",
         "close_unevaluated",
     ]
     assert ASSIGNMENT_WORKFLOW.available(AssignmentState.REPLIED, {"lead_proposer"}) == []

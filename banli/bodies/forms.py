@@ -129,7 +129,7 @@ class MembershipFields(RecordForm):
         free = Member.objects.filter(body=body, membership__isnull=True)
         if instance is not None and instance.member_id:
             free = free | Member.objects.filter(pk=instance.member_id)
-        self.fields["member"].queryset = free.order_by("name")
+        self.fields["member"].queryset = free.order_by("sort_key", "id")
 
 
 class MembershipForm(MembershipFields):

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .errors import InvalidTransition, NotAllowed
+from .errors import DomainError, InvalidTransition, NotAllowed
 
 SYSTEM = "system"
 # The state before a record exists: the source of the rows that create one (drafting,
@@ -45,10 +45,16 @@ class Guard:
     """A condition on the object a row applies to, with what the user is told otherwise."""
 
     test: Callable[[Any], bool]
+    # The message, or a function of the object that writes it (a date the object carries).
     refusal: object = ""
+    # What `Workflow.check` raises when the guard refuses (a passed window: DeadlinePassed).
+    error: type[DomainError] = InvalidTransition
 
     def __call__(self, obj) -> bool:
         return bool(self.test(obj))
+
+    def refusal_for(self, obj) -> object:
+        return self.refusal(obj) if callable(self.refusal) else self.refusal
 
 
 @dataclass(frozen=True)
@@ -134,8 +140,11 @@ class Workflow:
                 _("Cannot %(action)s: not possible in this state.") % {"action": transition.label}
             )
         if not transition.applies_to(obj):
-            raise InvalidTransition(
-                getattr(transition.applies, "refusal", "")
+            guard = transition.applies
+            refusal = guard.refusal_for(obj) if isinstance(guard, Guard) else ""
+            error = guard.error if isinstance(guard, Guard) else InvalidTransition
+            raise error(
+                refusal
                 or _("Cannot %(action)s: it does not apply here.") % {"action": transition.label}
             )
         return transition

@@ -33,7 +33,7 @@ def replies(item: Item) -> list[Reply]:
         "replies",
         lambda: list(
             Reply.objects.filter(assignment__item=item)
-            .select_related("assignment__unit", "signed_by", "drafted_by")
+            .select_related("assignment__unit", "signed_by", "drafted_by", "returned_by")
             .order_by("round", "id")
         ),
     )

@@ -1,6 +1,8 @@
 """The handling unit's forms: one per action a unit takes on its assignment, and the reply
 editor. They check what the browser sent; the services decide what is allowed."""
 
+import datetime as dt
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -12,7 +14,7 @@ from banli.core.uploads import allowed_extensions, check_upload
 
 from . import case
 from .models import Assignment, ContactMethod, ContactStage
-from .workflow import AssignmentState
+from .workflow import AssignmentState, extension_limit
 
 # The usual wording of each result class (docs/domain.md §6.2); a body's own codes without a known
 # meaning are shown bare. 甲/乙/丙 are the same three classes under other names.
@@ -111,9 +113,35 @@ class ExtensionForm(AssignmentForm):
 
     def __init__(self, *args, assignment: Assignment, **kwargs):
         super().__init__(*args, assignment=assignment, **kwargs)
-        self.fields["until"].help_text = _("The current due date is %(date)s.") % {
-            "date": assignment.due_on.isoformat()
-        }
+        # The latest date the rules the assignment was made under allow (the service checks).
+        limit = extension_limit(assignment)
+        self.fields["until"].help_text = _(
+            "The current due date is %(date)s; the latest date allowed is %(limit)s."
+        ) % {"date": assignment.due_on.isoformat(), "limit": limit.isoformat()}
+        self.fields["until"].widget.attrs["max"] = limit.isoformat()
+
+
+class SignForm(AssignmentForm):
+    """签发: the leader confirms having read the draft before it is sent, once and for good."""
+
+    confirm = forms.BooleanField(
+        label=_(
+            "I have read the draft, its result class and its attachments: sign it and send it "
+            "to the proposers."
+        ),
+        error_messages={"required": _("Tick the box to confirm: a signed reply cannot change.")},
+    )
+
+
+class ReturnDraftForm(AssignmentForm):
+    """The leader sends the draft back to the handler with a note instead of signing it."""
+
+    note = forms.CharField(
+        label=_("What should the handler change?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say what the handler should change in the draft.")},
+    )
 
 
 class OpinionForm(AssignmentForm):
@@ -191,18 +219,27 @@ class ReplyForm(AssignmentForm):
         self.fields["planned_on"].help_text = _(
             "Required for class %(cls)s: when the matter will be solved."
         ) % {"cls": rules.planned_class}
+        tomorrow = clock.today() + dt.timedelta(days=1)
+        self.fields["planned_on"].widget.attrs["min"] = tomorrow.isoformat()
         self.fields["attachments"].help_text = _("Allowed: %(types)s.") % {
             "types": allowed_extensions()
         }
 
     def clean(self):
         data = super().clean()
-        # The service refuses it too; asking here puts the message next to the date field.
+        # The service refuses both too; asking here puts the message next to the date field.
         needs_date = data.get("result_class") == self.planned_class
-        if needs_date and not data.get("planned_on") and "planned_on" not in self.errors:
+        planned, today = data.get("planned_on"), clock.today()
+        if needs_date and not planned and "planned_on" not in self.errors:
             self.add_error(
                 "planned_on",
                 _("Class %(cls)s needs the planned completion date.") % {"cls": self.planned_class},
+            )
+        elif needs_date and planned and planned <= today:
+            self.add_error(
+                "planned_on",
+                _("The planned completion date must lie in the future, after %(date)s.")
+                % {"date": today.isoformat()},
             )
         return data
 
@@ -227,6 +264,8 @@ ACTION_FORMS: dict[str, type[AssignmentForm]] = {
     "log_contact": ContactForm,
     "request_extension": ExtensionForm,
     "send_opinion": OpinionForm,
+    "sign_reply": SignForm,
+    "return_draft": ReturnDraftForm,
 }
 
 

@@ -40,17 +40,34 @@ from banli.core.web import page_of
 
 from .. import case, services
 from ..access import HELD_STATES
-from ..forms_unit import ACTION_FORMS, LISTED_STATES, ReplyForm, UnitItemsFilter, class_label
+from ..forms_unit import (
+    ACTION_FORMS,
+    LISTED_STATES,
+    ReplyForm,
+    ReturnDraftForm,
+    SignForm,
+    UnitItemsFilter,
+    class_label,
+)
 from ..models import (
     Assignment,
     AssignmentRole,
     CoHandlingOpinion,
+    Contact,
+    ContactStage,
     DecisionState,
     Evaluation,
     Extension,
+    Rating,
     Reply,
 )
-from ..workflow import ASSIGNMENT_WORKFLOW, WORKING, AssignmentState
+from ..workflow import (
+    ASSIGNMENT_WORKFLOW,
+    GONE_STATES,
+    WORKING,
+    AssignmentState,
+    extension_limit,
+)
 
 A = AssignmentState
 
@@ -86,12 +103,19 @@ ACTIONS = {
         lambda a, by, d: services.sign_reply(a, by=by),
         gettext_lazy("The reply is signed and sent to the proposers."),
     ),
+    "return_draft": (
+        lambda a, by, d: services.return_reply_draft(a, by=by, note=d["note"]),
+        gettext_lazy("The draft was sent back to the handler with your note."),
+    ),
 }
 # Steps shown on the unit's pages: the actions above and the reply editor.
 UNIT_STEPS = {*ACTIONS, "draft_reply"}
 # The table offers the same steps to lead and co-handling units; the services refuse those
 # that do not fit the unit's part (only lead units reply; only co-handling units give an opinion).
-NOT_FOR = {AssignmentRole.LEAD: {"send_opinion"}, AssignmentRole.CO: {"draft_reply", "sign_reply"}}
+NOT_FOR = {
+    AssignmentRole.LEAD: {"send_opinion"},
+    AssignmentRole.CO: {"draft_reply", "sign_reply", "return_draft"},
+}
 # Recently replied assignments stay on the unit's list this long.
 RECENT_DAYS = 30
 
@@ -129,9 +153,11 @@ def unit_assignment(request, pk) -> Assignment:
 def offered_actions(user, assignment: Assignment) -> list:
     """The steps the workflow table offers this user on the assignment now, in table order."""
     roles = services.assignment_roles(user, assignment)
+    # With the assignment: a row's guard leaves out what would be refused (a dispute after
+    # its window, an extension with no time left to give).
     return [
         t
-        for t in ASSIGNMENT_WORKFLOW.available(assignment.state, roles)
+        for t in ASSIGNMENT_WORKFLOW.available(assignment.state, roles, assignment)
         if t.action in UNIT_STEPS and t.action not in NOT_FOR[assignment.role]
     ]
 
@@ -151,12 +177,15 @@ def action_forms(
     draft=None,
     waiting_extension=None,
     linked: str | None = None,
+    contacts=None,
 ) -> list[dict]:
     """The buttons and forms for what the user may do on the assignment (see `offered_actions`).
 
-    A step that would certainly be refused is left out: signing without a draft, a second
-    extension request while one waits. With `linked` (the address to come back to), a step
-    with a form is a link to the form's own page instead of a form (lists: no form per row)."""
+    A step that would certainly be refused is left out: signing without a draft (or, with
+    `contacts` given, before the contact the body's rules ask for), sending back a draft
+    already sent back, a second extension request while one waits. With `linked` (the
+    address to come back to), a step with a form is a link to the form's own page instead
+    of a form (lists: no form per row)."""
     shown: list[dict] = []
     offered = offered_actions(user, assignment)
     can_sign = draft is not None and any(t.action == "sign_reply" for t in offered)
@@ -164,7 +193,11 @@ def action_forms(
         action = transition.action
         if only is not None and action not in only:
             continue
-        if action == "sign_reply" and draft is None:
+        if action in {"sign_reply", "return_draft"} and draft is None:
+            continue
+        if action == "sign_reply" and contacts is not None and not may_sign(assignment, contacts):
+            continue
+        if action == "return_draft" and draft.awaits_revision:
             continue
         if action == "request_extension" and waiting_extension is not None:
             continue
@@ -187,6 +220,49 @@ def action_forms(
         entry["open"] = action == "send_opinion"
         shown.append(entry)
     return shown
+
+
+def may_sign(assignment: Assignment, contacts) -> bool:
+    """Whether the body's rule on contacts before signing is met (the service decides)."""
+    return bool(contacts) or not assignment.item.body.rules.contact_before_signing
+
+
+def signing_facts(drafts) -> None:
+    """What the leader reads before signing each draft (on `draft.facts`): the contacts
+    logged with the proposer and the 三见面 stages done, every co-handling unit's opinion or
+    that it has not arrived, whether the body's rules let it be signed yet, and the forms to
+    sign (with confirmation) or to send it back. Two queries for the whole page."""
+    assignments = {d.assignment_id: d.assignment for d in drafts}
+    contacts: dict[int, list[Contact]] = {pk: [] for pk in assignments}
+    for contact in Contact.objects.filter(assignment_id__in=assignments).select_related(
+        "logged_by"
+    ):
+        contacts[contact.assignment_id].append(contact)
+    items = {a.item_id for a in assignments.values()}
+    co: dict[int, list[Assignment]] = {pk: [] for pk in items}
+    for other in (
+        Assignment.objects.filter(item_id__in=items, role=AssignmentRole.CO)
+        .exclude(state__in=GONE_STATES)
+        .select_related("unit", "opinion", "opinion__sent_by")
+        .order_by("assigned_on", "id")
+    ):
+        other.opinion_sent = getattr(other, "opinion", None)
+        co[other.item_id].append(other)
+    for draft in drafts:
+        assignment = draft.assignment
+        logged = contacts[assignment.pk]
+        done = {c.stage for c in logged}
+        units = co[assignment.item_id]
+        draft.facts = {
+            "contacts": logged,
+            "stages": [(label, stage in done) for stage, label in ContactStage.choices],
+            "co": units,
+            "missing": [u for u in units if u.opinion_sent is None],
+            "missing_names": "、".join(u.unit.name for u in units if u.opinion_sent is None),
+            "may_sign": may_sign(assignment, logged),
+            "sign_form": SignForm(assignment=assignment),
+            "return_form": ReturnDraftForm(assignment=assignment),
+        }
 
 
 def _download_url(attachment: Attachment) -> str | None:
@@ -243,10 +319,16 @@ def workspace(user, assignment: Assignment) -> dict:
         reply.files = files[reply.pk]
         reply.class_label = class_label(reply.result_class)
     opinions = case.opinions(item)
+    contacts = case.contacts(assignment)
     return {
         "assignment": assignment,
-        "actions": action_forms(user, assignment, draft=draft, waiting_extension=waiting),
-        "contacts": case.contacts(assignment),
+        "actions": action_forms(
+            user, assignment, draft=draft, waiting_extension=waiting, contacts=contacts
+        ),
+        "contacts": contacts,
+        "needs_contact": draft is not None and not may_sign(assignment, contacts),
+        "extension_limit": extension_limit(assignment),
+        "dissatisfied": _dissatisfied(assignment),
         "sent": [r for r in replies if r.is_sent],
         "draft": draft,
         "waiting_extension": waiting,
@@ -256,6 +338,20 @@ def workspace(user, assignment: Assignment) -> dict:
         else [],
         "own_opinion": next((o for o in opinions if o.assignment_id == assignment.pk), None),
     }
+
+
+def _dissatisfied(assignment: Assignment) -> list[Evaluation]:
+    """The proposers' 不满意 evaluations a lead unit handles the item again on, with their
+    reasons: those of its own reply, or of the whole item."""
+    if not assignment.is_lead or assignment.item.reply_round < 2:
+        return []
+    unsatisfied = Q(result=Rating.UNSATISFIED) | Q(attitude=Rating.UNSATISFIED)
+    return list(
+        Evaluation.objects.filter(unsatisfied, item_id=assignment.item_id)
+        .filter(Q(reply__isnull=True) | Q(reply__assignment_id=assignment.pk))
+        .select_related("member")
+        .order_by("round", "evaluated_at", "id")
+    )
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -422,7 +518,12 @@ def signing(request):
             signed_at__isnull=True,
             round=F("assignment__item__reply_round"),
         )
-        .select_related("assignment__item__body", "assignment__handler", "drafted_by")
+        .select_related(
+            "assignment__item__body__rule_set",
+            "assignment__handler",
+            "drafted_by",
+            "returned_by",
+        )
         .defer("assignment__item__text", "assignment__item__search_text")
         .order_by("assignment__due_on", "id")
     )
@@ -431,13 +532,22 @@ def signing(request):
     page = page_of(request, waiting, SIGNING_PER_PAGE, count=True)
     drafts = list(page.object_list)
     files = attachments_by_reply(drafts)
+    signing_facts(drafts)
     for draft in drafts:
         draft.files = files[draft.pk]
         draft.class_label = class_label(draft.result_class)
-        draft.actions = action_forms(
-            request.user, draft.assignment, only={"sign_reply", "draft_reply"}, draft=draft
+        steps = action_forms(
+            request.user,
+            draft.assignment,
+            only={"sign_reply", "draft_reply", "return_draft"},
+            draft=draft,
+            contacts=draft.facts["contacts"],
         )
-    context = {"unit": profile.unit, "drafts": drafts, "page": page}
+        # Signing and sending back are the page's own forms (with the facts beside them).
+        draft.actions = [e for e in steps if e["action"] == "draft_reply"]
+        draft.can_sign = any(e["action"] == "sign_reply" for e in steps)
+        draft.can_return = any(e["action"] == "return_draft" for e in steps)
+    context = {"unit": profile.unit, "drafts": drafts, "page": page, "today": clock.today()}
     return render(request, "handling/unit_signing.html", context)
 
 
@@ -550,6 +660,9 @@ def reply(request, pk):
             initial=_initial_reply(assignment, draft, request.user), assignment=assignment
         )
     offered = {t.action for t in offered_actions(request.user, assignment)}
+    if draft is not None:
+        draft.assignment = assignment
+        signing_facts([draft])
     sent = [r for r in assignment.replies.select_related("signed_by") if r.is_sent]
     files = attachments_by_reply([r for r in [draft, *sent] if r is not None])
     for r in [draft, *sent]:
@@ -564,6 +677,7 @@ def reply(request, pk):
         "sent": sent,
         "editable": "draft_reply" in offered,
         "can_sign": "sign_reply" in offered and draft is not None,
+        "can_return": "return_draft" in offered and draft is not None and not draft.awaits_revision,
         "opinions": co_opinions(item),
         "contacts": assignment.contacts.select_related("logged_by"),
         "evaluations": Evaluation.objects.filter(item=item).select_related("member"),
