@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from banli.core import clock
 from banli.core.workflow import label_for, state_label
-from banli.items.lists import cells, columns
+from banli.items.lists import bars, cells, columns
 
 register = template.Library()
 
@@ -46,10 +46,24 @@ def due_badge(due_on: dt.date | None):
     return format_html('<span class="badge {}" title="{}">{}</span>', css, due_on.isoformat(), text)
 
 
+@register.simple_tag(takes_context=True)
+def list_columns(context, leading=False):
+    """The columns other apps add to item lists (`banli.items.lists`), as this request
+    draws them: `leading=True` the ones before the number (a row's checkbox)."""
+    return columns(context.get("request"), leading=leading)
+
+
 @register.simple_tag
-def list_columns():
-    """The columns other apps add to item lists (`banli.items.lists`)."""
-    return columns()
+def column_value(row, column):
+    """One registered column's content for `row`, without its table cell (cards)."""
+    return column.cell(row)
+
+
+@register.simple_tag(takes_context=True)
+def list_bar(context):
+    """The bars other apps draw above a list (`banli.items.lists.register_bar`)."""
+    request = context.get("request")
+    return bars(request) if request is not None else ""
 
 
 @register.simple_tag
