@@ -366,11 +366,16 @@ def test_the_list_says_when_a_search_was_cut_at_the_cap(client, world, settings)
     settings.SEARCH_CANDIDATES = 2
     page = client.get(reverse("items:list"), {"q": "停车"}).content.decode()
     assert "msg-warning" in page
-    assert page.count("停车问题") == 2
+    assert rows(page) == 2
     settings.SEARCH_CANDIDATES = 3
     page = client.get(reverse("items:list"), {"q": "停车"}).content.decode()
     assert "msg-warning" not in page
-    assert page.count("停车问题") == 3
+    assert rows(page) == 3
+
+
+def rows(page: str) -> int:
+    """The rows of the results table (each title is also its row's checkbox label)."""
+    return page.count('class="batch-pick"')
 
 
 def test_the_search_pages_follow_the_best_match_order(client, world):
@@ -406,3 +411,84 @@ def test_a_search_sorted_by_another_key_keeps_that_order(client, world):
     response = client.get(reverse("items:list"), {"q": "停车", "sort": "title"})
     titles = [i.title for i in response.context["page"].object_list]
     assert titles == sorted(titles)
+
+
+# Numbers and names: looked up exactly, before the full-text ranking ------------------------
+
+
+def _numbered(world, number, **kw):
+    """An accepted item given `number` (accepting 81 items to reach it would only be slow)."""
+    item = world.accepted(**kw)
+    label = f"第{number}号"
+    Item.objects.filter(pk=item.pk).update(number=number, number_label=label)
+    return item
+
+
+def test_an_item_is_found_by_its_number_however_it_is_typed_and_comes_first(world):
+    wanted = _numbered(world, 81, title="关于改善农村饮水安全的建议", text="建议改造供水管网。")
+    # Mentions 81 in its title: the full text finds it too, but after the number.
+    mention = _numbered(world, 5, title="关于81路公交延伸的建议", text="81路公交应延伸至新区。")
+    _numbered(world, 8, title="关于增设8号线站点的建议", text="建议增设站点。")
+    elsewhere = World()
+    theirs = elsewhere.accepted(title="关于改善饮水的建议")
+    Item.objects.filter(pk=theirs.pk).update(number=81, number_label="第81号")
+    mine = Item.objects.for_body(world.body)
+    for query in ("第81号", "81", "No. 81", "no.81", "81号", "提案第81号", "第８１号", " 81 "):
+        ids = search_candidates(mine, query).ids
+        assert ids[:1] == [wanted.pk], query
+        assert theirs.pk not in ids
+    assert search_candidates(mine, "81").ids == [wanted.pk, mention.pk]
+    # The record id an unnumbered item shows (#id) finds it as well.
+    draft = world.draft(title="关于规范共享单车停放的建议")
+    assert search_candidates(mine, f"#{draft.pk}").ids[:1] == [draft.pk]
+
+
+def test_a_proposers_or_cosigners_name_finds_their_items_before_text_mentions(world):
+    chen_user, chen = make_proposer(world.body, "陈立新")
+    led = world.draft(by=chen_user, title="关于加强社区医疗服务的建议", text="建议增加社区医生。")
+    items.submit(led, by=chen_user)
+    cosigned = world.draft(title="关于治理河道污染的建议", text="建议加强巡查。")
+    items.invite_cosigners(cosigned, by=world.deputy, members=[chen])
+    items.confirm_cosign(cosigned, by=chen_user)
+    # Invited but not confirmed: not theirs yet.
+    pending = world.draft(title="关于建设口袋公园的建议", text="建议利用边角地。")
+    items.invite_cosigners(pending, by=world.deputy, members=[chen])
+    mention = world.accepted(title="关于陈立新同志事迹宣传的建议", text="陈立新同志扎根基层。")
+    staff_view = Item.objects.for_body(world.body)
+    ids = search_candidates(staff_view, "陈立新").ids
+    assert set(ids[:2]) == {led.pk, cosigned.pk}
+    assert ids[2:] == [mention.pk]
+    assert pending.pk not in ids
+    # A namesake in another body is another person: their items stay theirs.
+    other = World()
+    namesake_user, _namesake = make_proposer(other.body, "陈立新")
+    theirs = other.draft(by=namesake_user, title="关于治理河道污染的建议")
+    assert theirs.pk not in search_candidates(staff_view, "陈立新").ids
+    assert search_candidates(Item.objects.for_body(other.body), "陈立新").ids == [theirs.pk]
+
+
+def test_the_list_shows_the_numbered_item_first_and_only_to_those_who_may_read_it(client, world):
+    wanted = _numbered(world, 81, title="关于改善农村饮水安全的建议", text="建议改造供水管网。")
+    _numbered(world, 2, title="关于81路公交延伸的建议", text="81路公交应延伸至新区。")
+    client.force_login(world.staff)
+    rows = client.get(reverse("items:list"), {"q": "第81号"}).context["page"].object_list
+    assert [row.pk for row in rows][:1] == [wanted.pk]
+    # A deputy who is not its proposer does not find it by number.
+    stranger, _member = make_proposer(world.body, "赵代表")
+    client.force_login(stranger)
+    rows = client.get(reverse("items:list"), {"q": "第81号"}).context["page"].object_list
+    assert wanted.pk not in [row.pk for row in rows]
+
+
+def test_a_number_search_costs_a_few_queries_whatever_the_body_holds(world):
+    _numbered(world, 81)
+    mine = Item.objects.for_body(world.body)
+    with CaptureQueriesContext(connection) as few:
+        search_candidates(mine, "第81号")
+    for n in range(5):
+        _numbered(world, 100 + n)
+    wanted = mine.get(number=81).pk
+    with CaptureQueriesContext(connection) as more:
+        assert search_candidates(mine, "第81号").ids[:1] == [wanted]
+    # The number's lookup and the full-text query, however many items there are.
+    assert len(more) == len(few) <= 3

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from banli.bodies.models import Body, Category, Session
+from banli.bodies.terms import KIND_BODY_TYPE, Terms
 from banli.core.widgets import options_html
 
 from . import search
@@ -28,6 +29,8 @@ SORTS = {
     "-number": ("session", "kind", "-number", "-id"),
     "due": (F("next_due_on").asc(nulls_last=True), "id"),
     "title": ("title", "id"),
+    # The lead proposer's name in pinyin (banli.core.names), as the office lists people.
+    "proposer": ("proposer__sort_key", "id"),
 }
 YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
 
@@ -38,28 +41,32 @@ class ListFilter:
 
     name: str
     field: Callable[[Body], forms.Field]  # the form field, built for the list's body
-    apply: Callable[[Any, Any], Any]  # (items queryset, cleaned value) -> narrowed queryset
+    apply: Callable[..., Any]  # (items queryset, cleaned value) -> narrowed queryset
     after: str  # shown after this field of the form
+    # Other fields of the form whose cleaned values `apply` also takes, as keywords (the
+    # deadline filter narrows to the chosen unit's own assignments).
+    uses: tuple[str, ...] = ()
 
 
 _filters: dict[str, ListFilter] = {}
 
 
-def register_filter(name: str, *, field, apply, after: str) -> None:
+def register_filter(name: str, *, field, apply, after: str, uses: tuple[str, ...] = ()) -> None:
     """Add a filter to every item list (called from the contributing app's `ready`)."""
-    _filters[name] = ListFilter(name, field, apply, after)
+    _filters[name] = ListFilter(name, field, apply, after, tuple(uses))
 
 
 class ItemFilterForm(forms.Form):
     q = forms.CharField(label=_("Words"), required=False, max_length=100)
+    # A filter's empty choice is "any" itself: no "---------" beside it.
     session = forms.ModelChoiceField(
-        label=_("Session"), queryset=Session.objects.none(), required=False
+        label=_("Session"), queryset=Session.objects.none(), required=False, empty_label=_("Any")
     )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("Any")), *Kind.choices], required=False
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.none(), required=False
+        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label=_("Any")
     )
     state = forms.ChoiceField(
         label=_("State"), choices=[("", _("Any")), *ItemState.choices], required=False
@@ -85,6 +92,7 @@ class ItemFilterForm(forms.Form):
             ("number", _("Number")),
             ("due", _("Due date")),
             ("title", _("Title")),
+            ("proposer", _("Proposer")),
         ],
     )
 
@@ -98,6 +106,16 @@ class ItemFilterForm(forms.Form):
         self.ranked = False
         self.fields["session"].queryset = Session.objects.filter(term__body=body)
         self.fields["category"].queryset = Category.objects.filter(body=body)
+        # The body's own kinds and words: a CPPCC's list offers 提案 only, and says 已立案.
+        self.fields["kind"].choices = [
+            ("", _("Any")),
+            *[(v, label) for v, label in Kind.choices if KIND_BODY_TYPE[v] == body.body_type],
+        ]
+        words = Terms(body=body)
+        self.fields["state"].choices = [
+            ("", _("Any")),
+            *[(value, words.state(value, label)) for value, label in ItemState.choices],
+        ]
         classes = body.rules.result_classes
         self.fields["result_class"].choices = [("", _("Any")), *[(c, c) for c in classes]]
         self._add_registered_fields()
@@ -129,7 +147,7 @@ class ItemFilterForm(forms.Form):
                 qs = qs.filter(**{field: data[field]})
         for extra in _filters.values():
             if data.get(extra.name):
-                qs = extra.apply(qs, data[extra.name])
+                qs = extra.apply(qs, data[extra.name], **{n: data.get(n) for n in extra.uses})
         if data.get("key") == "yes":
             qs = qs.filter(key_item__isnull=False)
         elif data.get("key") == "no":

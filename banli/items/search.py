@@ -32,6 +32,7 @@ vector for each was 25 to 30 times slower on 20,000 items. Either way `search_it
 ``search_rank``: higher is better, so order by ``-search_rank``.
 """
 
+import itertools
 import json
 import logging
 import re
@@ -42,7 +43,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.expressions import Col, RawSQL
 from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND, WhereNode
@@ -304,8 +305,22 @@ def search_candidates(
     """
     limit = candidate_limit() if limit is None else limit
     terms = parse_query(query) if (query or "").strip() else []
-    if not terms or limit <= 0:
+    if limit <= 0:
         return SearchResult([], False, limit, Counter())
+    # A number (第81号, 81, No. 81) or a proposer's name is looked up exactly first; those
+    # items come before the full-text ranking.
+    exact = exact_matches(queryset, query, limit + 1)
+    if not terms:
+        return _with_exact(exact, [], False, limit)
+    ranked, truncated = _ranked(queryset, terms, limit, narrow=narrow)
+    return _with_exact(exact, ranked, truncated, limit)
+
+
+def _ranked(
+    queryset: QuerySet, terms: list[Term], limit: int, *, narrow: bool
+) -> tuple[list[tuple[int, str]], bool]:
+    """(id, state) of the newest `limit` full-text matches ranked best first, and whether
+    more matched."""
     connection = connections[queryset.db]
     if connection.vendor == "sqlite":
         rows = _sqlite_candidates(queryset, terms, limit + 1)
@@ -317,9 +332,184 @@ def search_candidates(
     rows.sort(key=lambda row: row[0], reverse=True)
     truncated = len(rows) > limit
     ranked = sorted(rows[:limit], key=lambda row: (row[1], row[0]), reverse=True)
-    return SearchResult(
-        [pk for pk, _, _ in ranked], truncated, limit, Counter(state for _, _, state in ranked)
-    )
+    return [(pk, state) for pk, _, state in ranked], truncated
+
+
+# Words nearly every item says (关于…的建议, 进一步加强…): they tell no two items apart, so
+# they are left out of the words similar items are looked for by.
+_COMMON_WORDS = frozenset(
+    [
+        "关于",
+        "建议",
+        "提案",
+        "议案",
+        "问题",
+        "进一步",
+        "加强",
+        "推进",
+        "推动",
+        "我市",
+        "我省",
+        "我区",
+        "我县",
+        "全市",
+        "全省",
+        "有关",
+        "工作",
+        "相关",
+        "提高",
+        "加快",
+        "完善",
+        "促进",
+        "以及",
+        "目前",
+        "存在",
+        "方面",
+        "进行",
+        "实施",
+        "做好",
+        "切实",
+        "积极",
+        "不断",
+        "需要",
+        "应当",
+        "通过",
+        "一些",
+        "部分",
+        "情况",
+        "建设",
+        "发展",
+        "提升",
+        "强化",
+        "支持",
+        "解决",
+        "落实",
+        "政府",
+        "部门",
+    ]
+)
+SIMILAR_WORDS = 8
+
+
+def similar_words(title: str, text: str = "") -> list[str]:
+    """The words items similar to a draft are looked for by: those of its title, then the
+    most frequent words of its text, common words left out."""
+    title_words = [w for w in _words((title or "")[:MAX_QUERY]) if len(w) > 1]
+    counted = Counter(w for w in _words((text or "")[:2000]) if len(w) > 1)
+    words: list[str] = []
+    for word in [*title_words, *(w for w, _ in counted.most_common(3 * SIMILAR_WORDS))]:
+        if word not in _COMMON_WORDS and word not in words and word not in _OPERATORS:
+            words.append(word)
+    return words[:SIMILAR_WORDS]
+
+
+# The words combined when looking for similar items: all of the first few, then each pair.
+SIMILAR_COMBINED = 4
+
+
+def similar_items(
+    queryset: QuerySet, title: str, text: str = "", limit: int = 10, *, narrow: bool = False
+) -> list[int]:
+    """Ids of the items of `queryset` most like a draft with this title and text, best
+    first: those having all of its first words (`similar_words`), then those having two of
+    them, each pair in the order of the words, each search ranked as the list ranks one.
+
+    Each search requires every word it asks for, as the list's searches do, so each costs
+    what a search of the list costs and reaches every year, not only the newest items that
+    share some common word (an OR of the words matched most of a large body). At most
+    1 + 6 searches, fewer as soon as `limit` items are found."""
+    words = similar_words(title, text)[:SIMILAR_COMBINED]
+    terms = [term for word in words if (term := _phrase(word))]
+    if not terms:
+        return []
+    asks = [terms]
+    if len(terms) > 2:
+        asks += [list(pair) for pair in itertools.combinations(terms, 2)]
+    if narrow and connections[queryset.db].vendor == "postgresql":
+        # The narrow reader's items are read once for all the searches, not once each.
+        readable = _few_readable_ids(queryset)
+        if readable is not None:
+            queryset = queryset.filter(_Candidates(readable))
+        narrow = False
+    found: list[int] = []
+    for ask in asks:
+        ranked, _truncated = _ranked(queryset, ask, candidate_limit(), narrow=narrow)
+        found += [pk for pk, _state in ranked if pk not in found]
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def _with_exact(exact: list, ranked: list, truncated: bool, limit: int) -> SearchResult:
+    """The exact matches (id, state) first, then the ranked ones not among them, at most
+    `limit` in all."""
+    seen = {pk for pk, _ in exact}
+    rows = [*exact, *[row for row in ranked if row[0] not in seen]]
+    truncated = truncated or len(rows) > limit
+    rows = rows[:limit]
+    return SearchResult([pk for pk, _ in rows], truncated, limit, Counter(s for _, s in rows))
+
+
+# 第81号, 提案第81号, 闭会第81号, 81号, 81; No. 81, No 81, no.81; #81 is an unnumbered item's
+# record id, as `Item.display_number` shows it.
+_NUMBER = re.compile(rf"^(?:[{_HAN}]{{0,8}}第)?\s*0*(\d{{1,9}})\s*(?:号[{_HAN}]{{0,6}})?$")
+_NUMBER_LATIN = re.compile(r"^(?:no|nr|n°|№)\s*\.?\s*0*(\d{1,9})$")
+_RECORD_ID = re.compile(r"^#\s*(\d{1,18})$")
+# A name as the office writes it: Han characters (with the middle dot of a transcribed
+# name, 阿卜杜·热合曼), or letters and spaces; at most a Member name's length.
+_NAME = re.compile(rf"^[{_HAN}·•]{{2,60}}$|^[^\W\d_][\w .·'-]{{1,59}}$")
+
+
+def parse_number(query: str) -> tuple[str, int] | None:
+    """("number", n) or ("id", pk) when the whole query is an item's number or record id."""
+    text = unicodedata.normalize("NFKC", (query or "").strip()).lower()
+    for pattern, what in ((_NUMBER, "number"), (_NUMBER_LATIN, "number"), (_RECORD_ID, "id")):
+        if found := pattern.match(text):
+            return what, int(found.group(1))
+    return None
+
+
+def exact_matches(queryset: QuerySet, query: str, count: int) -> list[tuple[int, str]]:
+    """(id, state) of the items of `queryset` whose number the whole query is, then of those
+    whose lead proposer or a confirmed co-signer bears that exact name, newest first, at
+    most `count`. Each is an indexed lookup: the number within the body (item_body_number),
+    the name among the body's members (Member (body, name)), their items by proposer and
+    by co-signer."""
+    from banli.bodies.models import Member
+
+    from .models import CoSigner
+
+    text = unicodedata.normalize("NFKC", (query or "").strip())
+    if not text or count <= 0:
+        return []
+    newest = ("-created_at", "-id")
+    rows: list[tuple[int, str]] = []
+    number = parse_number(text)
+    if number is not None:
+        what, value = number
+        found = queryset.filter(number=value) if what == "number" else queryset.filter(pk=value)
+        rows += list(found.order_by(*newest).values_list("pk", "state")[:count])
+    if _NAME.match(text) and len(rows) < count:
+        named = Member.objects.db_manager(queryset.db).filter(name=text)
+        body = _body_of(queryset)
+        if body is not None:
+            named = named.filter(body_id=body)
+        member_ids = list(named.values_list("pk", flat=True)[:50])
+        if member_ids:
+            cosigned = list(
+                CoSigner.objects.db_manager(queryset.db)
+                .filter(member_id__in=member_ids, confirmed_at__isnull=False)
+                .order_by("-item_id")
+                .values_list("item_id", flat=True)[: count * 4]
+            )
+            found = queryset.filter(Q(proposer_id__in=member_ids) | Q(pk__in=cosigned))
+            seen = {pk for pk, _ in rows}
+            rows += [
+                row
+                for row in found.order_by(*newest).values_list("pk", "state")[:count]
+                if row[0] not in seen
+            ]
+    return rows[:count]
 
 
 def restrict_to(queryset: QuerySet, result: SearchResult) -> QuerySet:

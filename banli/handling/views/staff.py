@@ -4,17 +4,19 @@ deadline board that staff, supervising leaders and auditors watch."""
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField as ModelBooleanField
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.forms import BooleanField, Form
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -36,14 +38,15 @@ from ..forms_staff import (
     DismissForm,
     ExtensionDecisionForm,
     ReassignForm,
+    WithdrawForm,
 )
+from ..lists import OPEN, OVERDUE, PASSED, SOON_DAYS, WAITING, given_to
 from ..models import Assignment, AssignmentRole, DecisionState, Extension
-from ..workflow import OPEN_LEAD_STATES, AssignmentState
+from ..workflow import GONE_STATES, OPEN_LEAD_STATES, AssignmentState, extension_limit
 
 STAFF = "staff"
 # Who watches the deadlines: the body's staff, its supervising leaders and its auditors.
 BOARD_ROLES = frozenset({"staff", "supervisor", "auditor"})
-SOON_DAYS = (7, 30)
 
 
 def _body_for(request, allowed: frozenset[str] = frozenset({STAFF})):
@@ -193,6 +196,16 @@ def _disputed(scope: ListScope):
     return (
         Assignment.objects.filter(scope.items("item__"), state=AssignmentState.DISPUTED)
         .select_related("item", "item__proposer", "unit")
+        # The other units on the item, for the card and for what the staff may do.
+        .prefetch_related(
+            Prefetch(
+                "item__assignments",
+                queryset=Assignment.objects.exclude(state__in=GONE_STATES)
+                .select_related("unit")
+                .order_by("-role", "id"),
+                to_attr="current_assignments",
+            )
+        )
         .annotate(
             dispute_reason=Subquery(entries.values("reason")[:1]),
             disputed_at=Subquery(entries.values("at")[:1]),
@@ -207,10 +220,22 @@ def _disputes_page(request, scope: ListScope, *, failed: tuple[int, str, Form] |
     rows = []
     for assignment in page.object_list:
         auto_id = f"id_%s_{assignment.pk}"
-        row = {"assignment": assignment, "open": False}
+        others = [a for a in assignment.item.current_assignments if a.pk != assignment.pk]
+        other_leads = [a for a in others if a.is_lead]
+        row = {"assignment": assignment, "open": False, "others": others}
         if scope.can_act:
-            row["reassign"] = ReassignForm(body=body, disputing=assignment.unit, auto_id=auto_id)
+            row["reassign"] = ReassignForm(
+                body=body,
+                disputing=assignment.unit,
+                taken=[a.unit_id for a in others],
+                auto_id=auto_id,
+            )
             row["dismiss"] = DismissForm(auto_id=auto_id)
+            # A co-handling unit, or a lead unit beside another lead unit (分办) that handles
+            # the item alone, can be dropped: the workflow's `withdraw`.
+            if not assignment.is_lead or other_leads:
+                row["withdraw"] = WithdrawForm(auto_id=auto_id)
+                row["alone"] = other_leads
         if failed and failed[0] == assignment.pk:
             row[failed[1]], row["open"] = failed[2], failed[1]
         rows.append(row)
@@ -234,8 +259,17 @@ def _disputed_assignment(request, pk):
 @login_required
 def reassign(request, pk):
     body, assignment = _disputed_assignment(request, pk)
+    taken = (
+        assignment.item.assignments.exclude(state__in=GONE_STATES)
+        .exclude(pk=assignment.pk)
+        .values_list("unit_id", flat=True)
+    )
     form = ReassignForm(
-        request.POST, body=body, disputing=assignment.unit, auto_id=f"id_%s_{assignment.pk}"
+        request.POST,
+        body=body,
+        disputing=assignment.unit,
+        taken=list(taken),
+        auto_id=f"id_%s_{assignment.pk}",
     )
     if not form.is_valid():
         return _disputes_page(
@@ -290,11 +324,22 @@ def _extensions_page(
     )
     rows = []
     for extension in page.object_list:
-        form = ExtensionDecisionForm(auto_id=f"id_%s_{extension.pk}") if scope.can_act else None
+        form = (
+            ExtensionDecisionForm(auto_id=f"id_%s_{extension.pk}", extension=extension)
+            if scope.can_act
+            else None
+        )
         if failed and failed[0] == extension.pk:
             form = failed[1]
         extra = (extension.requested_due_on - extension.assignment.due_on).days
-        rows.append({"extension": extension, "form": form, "extra_days": extra})
+        rows.append(
+            {
+                "extension": extension,
+                "form": form,
+                "extra_days": extra,
+                "limit": extension_limit(extension.assignment),
+            }
+        )
     decided = of_body.exclude(state=DecisionState.PENDING).order_by("-decided_at")[:10]
     context = {"page": page, "rows": rows, "decided": decided, "can_act": scope.can_act}
     return render(request, "handling/staff_extensions.html", context)
@@ -316,14 +361,15 @@ def decide_extension(request, pk):
         ),
         pk,
     )
-    form = ExtensionDecisionForm(request.POST, auto_id=f"id_%s_{extension.pk}")
+    form = ExtensionDecisionForm(request.POST, auto_id=f"id_%s_{extension.pk}", extension=extension)
     if not form.is_valid():
         return _extensions_page(request, _list_scope(request), failed=(extension.pk, form))
     assignment = extension.assignment
+    until = form.cleaned_data.get("until") if form.approve else None
     if form.approve:
         success = _("Approved: %(unit)s now replies by %(date)s; the proposers were told.") % {
             "unit": assignment.unit.name,
-            "date": extension.requested_due_on.isoformat(),
+            "date": (until or extension.requested_due_on).isoformat(),
         }
     else:
         success = _("Refused: %(unit)s still replies by %(date)s.") % {
@@ -337,6 +383,7 @@ def decide_extension(request, pk):
         by=request.user,
         approve=form.approve,
         note=form.cleaned_data["note"],
+        until=until,
         success=success,
     )
     return redirect("handling:extensions")
@@ -399,12 +446,14 @@ def board(request):
     replied = Item.objects.filter(_REPLIED, scope.items())
     if unit is not None:
         leads = leads.filter(unit=unit)
-        replied = replied.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit=unit)))
+        replied = given_to(replied, unit.pk)
+    # Items, not assignments (an item split between two lead units counts once), so that
+    # each counter is the number of rows of the list it links to (handling.lists).
     counts = leads.aggregate(
-        open=Count("pk"),
-        overdue=Count("pk", filter=Q(due_on__lt=today)),
-        week=Count("pk", filter=Q(due_on__gte=today, due_on__lte=week)),
-        month=Count("pk", filter=Q(due_on__gte=today, due_on__lte=month)),
+        open=Count("item", distinct=True),
+        overdue=Count("item", filter=Q(due_on__lt=today), distinct=True),
+        week=Count("item", filter=Q(due_on__gte=today, due_on__lte=week), distinct=True),
+        month=Count("item", filter=Q(due_on__gte=today, due_on__lte=month), distinct=True),
     )
     window_passed = Q(evaluation_due_on__lt=today)
     counts |= replied.aggregate(
@@ -438,8 +487,33 @@ def board(request):
         "leader_view": scope.leader_only,
         "whole_body": whole_body,
         "soon_days": SOON_DAYS,
+        "links": _board_links(scope, unit),
     }
     return render(request, "handling/staff_board.html", context)
+
+
+def _board_links(scope: ListScope, unit) -> dict[str, str]:
+    """The item list showing exactly the items of each counter of the board: the deadline
+    filter (and the unit) the counter was counted with. A supervising leader's own view
+    links to the body's key items with that deadline."""
+    base: dict[str, str | int] = {}
+    if unit is not None:
+        base["unit"] = unit.pk
+    if scope.supervised_by is not None:
+        base["key"] = "yes"
+    address = reverse("items:list")
+    values = {
+        "open": OPEN,
+        "overdue": OVERDUE,
+        "week": str(SOON_DAYS[0]),
+        "month": str(SOON_DAYS[1]),
+        "waiting": WAITING,
+        "passed": PASSED,
+    }
+    return {
+        name: f"{address}?{urlencode({**base, 'deadline': value})}"
+        for name, value in values.items()
+    }
 
 
 @require_POST
