@@ -14,21 +14,14 @@ from banli.bodies.middleware import SESSION_KEY
 from banli.core.models import SecurityEventKind
 from banli.core.security import record_security_event
 from banli.core.web import int_or_none
-
-from .navigation import links_for
+from banli.desk import views as desk_views
 
 logger = logging.getLogger("banli")
 
 
-@login_required
 def home(request):
-    """Each role starts on the page of its next job."""
-    links = links_for(request.user)
-    if links:
-        return redirect(links[0]["url"])
-    if request.user.is_superuser:
-        return redirect("admin:index")
-    return render(request, "home.html", {})
+    """The start page (工作台, `banli.desk`): what waits for each of the user's roles today."""
+    return desk_views.start(request)
 
 
 @login_required
