@@ -22,9 +22,12 @@ run: install
 	$(BIN)/banli runserver 127.0.0.1:8000
 
 # Debian's Chromium for the browser tests; never a browser download.
+# A Chinese font too: without one every character of a screenshot is a box.
 browser:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
 
 # The benchmark's load generator and balancer, from Debian's packages (docs/benchmark.md).
 bench-tools:
