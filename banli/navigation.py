@@ -2,10 +2,13 @@
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from banli.bodies import terms
 from banli.bodies.access import current_membership, memberships_of
+from banli.notices.services import unread_count
 
-# (role, url name, label) in the order shown; a role's first entry is its home page.
+# (role, url name, label) in the order shown, after the start page (TODAY).
 NAV = [
     ("proposer", "items:mine", _("My items")),
     ("proposer", "items:create", _("Write an item")),
@@ -34,7 +37,11 @@ NAV = [
     ("body_admin", "bodies:overview", _("Body administration")),
     ("body_admin", "bodies:users", _("Users")),
 ]
+TODAY = ("home", pgettext_lazy("start page", "Today"))
 SEARCH = ("items:list", _("Search"))
+# Entries named in the body's words (banli.bodies.terms): a deputy's menu never says 提案,
+# a CPPCC member's only 提案.
+NAV_TERMS = {"items:mine": "my_items", "items:create": "write_item"}
 
 
 def _url(name: str) -> str | None:
@@ -48,10 +55,13 @@ def links_for(user) -> list[dict]:
     profile = current_membership(user)
     if profile is None:
         return []
-    seen, links = set(), []
+    # Everyone starts the day on the start page (工作台, banli.desk), then the role's pages.
+    seen, links = {TODAY[0]}, [{"name": TODAY[0], "url": reverse(TODAY[0]), "label": TODAY[1]}]
     for role, name, label in NAV:
         if role in profile.roles and name not in seen and (url := _url(name)):
             seen.add(name)
+            if name in NAV_TERMS:
+                label = terms.term(NAV_TERMS[name], body=profile.body)
             links.append({"name": name, "url": url, "label": label})
     if url := _url(SEARCH[0]):
         links.append({"name": SEARCH[0], "url": url, "label": SEARCH[1]})
@@ -61,14 +71,17 @@ def links_for(user) -> list[dict]:
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"terms": terms.Terms()}
     links = links_for(user)
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     for link in links:
         link["active"] = link["name"] == current
     memberships = memberships_of(user)
+    profile = current_membership(user)
     return {
         "nav_links": links,
-        "profile": current_membership(user),
-        "other_memberships": [m for m in memberships if m != current_membership(user)],
+        "profile": profile,
+        "unread_notices": unread_count(user, profile.body_id) if profile else 0,
+        "terms": terms.Terms(body=profile.body if profile else None),
+        "other_memberships": [m for m in memberships if m != profile],
     }

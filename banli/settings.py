@@ -127,9 +127,12 @@ INSTALLED_APPS = [
     "banli.core",
     "banli.bodies",
     "banli.accounts",
+    "banli.notices",
     "banli.items",
     "banli.handling",
     "banli.supervision",
+    "banli.desk",
+    "banli.batch",
     "banli.demo",
     "banli.bench",
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -15,6 +16,9 @@ urlpatterns = [
     path("items/", include("banli.items.urls")),
     path("handling/", include("banli.handling.urls")),
     path("supervision/", include("banli.supervision.urls")),
+    path("batch/", include("banli.batch.urls")),
+    path("desk/", include("banli.desk.urls")),
+    path("notices/", include("banli.notices.urls")),
     path("body-admin/", include("banli.bodies.urls")),
     # One way in: the admin's own login would skip the second step and the lockout page.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
@@ -22,6 +26,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # The benchmark's floor (banli.bench): harmless, and measured behind the same middleware.
     path("-/floor/", views.floor, name="floor"),
+    # Browsers ask for /favicon.ico whatever the page links: the icon the pages link.
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}banli/favicon.svg")),
 ]
 
 handler400 = "banli.views.bad_request"

@@ -34,6 +34,9 @@ def make_body(code=None, *, body_type=BodyType.CONGRESS, level=Level.CITY, **rul
     # The suite logs staff in with force_login; tests of two-factor authentication ask for
     # require_2fa=True themselves.
     rules.setdefault("require_2fa", False)
+    # The suite signs replies without staging the three meetings first; the tests of the
+    # rule (a contact before signing, on by default) ask for it themselves.
+    rules.setdefault("contact_before_signing", False)
     BodyRules.objects.create(body=body, **rules)
     for order, name in enumerate(
         ["经济发展类", "城乡建设管理类", "社会事业类", "社会治理及其他类"]

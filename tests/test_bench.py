@@ -10,7 +10,10 @@ import sys
 
 import pytest
 
-ENDPOINTS = "floor,list_page1,item_long_timeline,search_two_char,start_staff,submit_suggestion"
+ENDPOINTS = (
+    "floor,list_page1,item_long_timeline,search_two_char,start_staff,start_unit_coordinator,"
+    "staff_to_assign,submit_suggestion"
+)
 ENDPOINT_KEYS = {
     "name",
     "connections",

@@ -145,9 +145,12 @@ def test_the_lists_are_searched_and_paged(world, admin, client_of):
 
 
 def test_a_body_administrator_starts_on_the_overview(world, admin, client_of):
+    # The start page (banli.desk) leads the administrator to the overview.
     response = client_of.get(reverse("home"))
-    assert response["Location"] == reverse("bodies:overview")
-    page = client_of.get(response["Location"])
+    assert response.status_code == 200
+    assert "desk/_body_admin.html" in [t.name for t in response.templates]
+    assert f'href="{reverse("bodies:overview")}"' in response.content.decode()
+    page = client_of.get(reverse("bodies:overview"))
     assert page.status_code == 200
     assert "no-store" in page["Cache-Control"]
 

@@ -13,8 +13,9 @@ from banli.core.errors import DeadlinePassed, InvalidTransition, NotAllowed, Val
 from banli.core.history import record
 from banli.core.models import Attachment, HistoryEntry
 from banli.handling import services as handling
-from banli.handling.models import Evaluation, Notice, Reply, ResultClassChange
+from banli.handling.models import Evaluation, Reply, ResultClassChange
 from banli.items import services as items
+from banli.notices.models import Notice
 
 from .factories import make_proposer, on
 
@@ -95,7 +96,7 @@ def test_an_extension_cannot_be_approved_once_the_unit_has_replied(world):
     reply = fresh(reply)
     assert (reply.due_on, reply.on_time) == (D(2026, 6, 2), False)
     assert fresh(assignment).due_on == D(2026, 6, 2)
-    assert not Notice.objects.filter(kind="extension").exists()
+    assert not Notice.objects.filter(kind="item.extended").exists()
 
 
 def test_re_handling_keeps_round_ones_due_date_and_gives_round_two_its_own(world):
@@ -106,7 +107,13 @@ def test_re_handling_keeps_round_ones_due_date_and_gives_round_two_its_own(world
     with on(D(2026, 4, 1)):
         first = answer(world, assignment, "C")
     with on(D(2026, 4, 10)):
-        handling.evaluate(item, by=world.deputy, attitude="satisfied", result="unsatisfied")
+        handling.evaluate(
+            item,
+            by=world.deputy,
+            attitude="satisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
+        )
     with on(D(2026, 5, 20)):  # re-handling due 2026-05-10: late
         second = answer(world, fresh(assignment), "A")
     first, second = fresh(first), fresh(second)
@@ -209,7 +216,11 @@ def test_unsatisfied_without_naming_a_unit_sends_every_lead_unit_back(world):
     item, one, two = split_replied(world)
     with on(D(2026, 3, 10)):
         evaluation = handling.evaluate(
-            item, by=world.deputy, attitude="satisfied", result="unsatisfied"
+            item,
+            by=world.deputy,
+            attitude="satisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
         )
     assert evaluation.reply is None  # one evaluation for the whole item
     assert (fresh(one).state, fresh(two).state) == ("rehandling", "rehandling")
@@ -343,7 +354,13 @@ def test_a_co_signer_may_still_evaluate_after_the_lead_closed_the_item(world):
 def test_a_co_signer_evaluates_round_one_while_the_units_handle_it_again(world):
     item, assignment = joint_replied(world)
     with on(D(2026, 3, 10)):
-        handling.evaluate(item, by=world.deputy, attitude="satisfied", result="unsatisfied")
+        handling.evaluate(
+            item,
+            by=world.deputy,
+            attitude="satisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
+        )
     item = fresh(item)
     assert handling.evaluation_round_for(item, world.cosigner_member) == 1
     assert handling.evaluation_round_for(item, world.member) is None
@@ -378,8 +395,8 @@ def merged_and_replied(world):
 def test_a_merged_items_proposer_evaluates_the_lead_reply_for_their_own_item(world):
     lead, merged, other, other_member, reply = merged_and_replied(world)
     # The notice links to their own item, a page they can open.
-    notice = Notice.objects.get(member=other_member, kind="reply")
-    assert notice.item == merged
+    notice = Notice.objects.get(recipient=other, kind="item.replied")
+    assert notice.item_id == merged.pk
     with on(D(2026, 3, 10)):
         assert handling.may_evaluate(merged, other)
         assert not handling.may_evaluate(lead, other)

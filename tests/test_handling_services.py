@@ -15,12 +15,12 @@ from banli.handling.models import (
     CoHandlingOpinion,
     Contact,
     Evaluation,
-    Notice,
     Reply,
     ResultClassChange,
 )
 from banli.items import services as items
 from banli.items.models import Item
+from banli.notices.models import Notice
 
 from .factories import World, make_proposer, make_unit, membership_of, on
 
@@ -159,7 +159,8 @@ def test_a_co_handling_unit_sends_its_opinion_and_cannot_reply(world):
             handling.send_opinion(co, by=world.handler[co.unit_id], text="再补充")
     assert CoHandlingOpinion.objects.get(assignment=co) == opinion
     # The opinion goes to the lead unit, never to the proposer.
-    assert not Notice.objects.filter(item=item).exists()
+    opinions = Notice.objects.filter(item_id=item.pk, kind="opinion.arrived")
+    assert opinions.exists() and not opinions.filter(recipient=world.deputy).exists()
     assert fresh(item).state == "in_handling"
     with on(D(2026, 4, 1)):
         answer(world, lead)
@@ -299,9 +300,11 @@ def test_an_approved_extension_moves_the_due_date_and_tells_every_proposer(world
         D(2026, 6, 2),
         world.staff,
     )
-    told = Notice.objects.filter(item=item, kind="extension")
-    assert sorted(n.member.name for n in told) == sorted(["王代表", "李代表"])
-    assert all("2026-08-31" in n.text for n in told)
+    told = Notice.objects.filter(item_id=item.pk, kind="item.extended")
+    members = [membership_of(n.recipient).member.name for n in told]
+    assert sorted(members) == sorted(["王代表", "李代表"])
+    with translation.override("en"):
+        assert all("Aug. 31, 2026" in n.message for n in told)
     with pytest.raises(InvalidTransition, match="already been decided"):
         handling.decide_extension(extension, by=world.staff, approve=False)
 
@@ -320,7 +323,7 @@ def test_a_refused_extension_keeps_the_due_date(world):
         handling.decide_extension(extension, by=world.staff, approve=False, note="不符合延期条件")
     assert fresh(assignment).due_on == D(2026, 6, 2)
     assert fresh(extension).state == "refused"
-    assert not Notice.objects.filter(item=item).exists()
+    assert not Notice.objects.filter(item_id=item.pk, kind="item.extended").exists()
     decided = HistoryEntry.objects.for_target(assignment).filter(
         action="assignment.decide_extension"
     )
@@ -569,9 +572,9 @@ def test_a_joint_item_reply_reaches_every_signer(world):
         handling.assign(item, by=world.staff, lead_units=[world.units[0]])
         assignment = world.lead_assignment(item)
         take(world, assignment)
-        reply = answer(world, assignment)
-    notices = Notice.objects.filter(item=item, kind="reply", reply=reply)
-    told = {n.member for n in notices}
+        answer(world, assignment)
+    notices = Notice.objects.filter(item_id=item.pk, kind="item.replied")
+    told = {membership_of(n.recipient).member for n in notices}
     assert told == set(fresh(item).signers())
     assert len(told) == notices.count() == 3
     assert membership_of(declined).member not in told
@@ -596,7 +599,8 @@ def test_a_merged_items_proposer_also_gets_the_reply(world):
             answer(world, assignment)
     # Each unit's reply reaches each proposer (分别答复).
     for member in (world.member, other_member):
-        assert Notice.objects.filter(member=member, kind="reply").count() == 2
+        user = member.membership.user
+        assert Notice.objects.filter(recipient=user, kind="item.replied").count() == 2
     assert fresh(merged).state == "merged"
 
 
@@ -614,14 +618,26 @@ def test_a_satisfied_evaluation_closes_the_item(world, rating):
     assert (item.state, item.closure, item.closed_on) == ("closed", rating, D(2026, 3, 10))
     assert (evaluation.round, evaluation.counts, evaluation.member) == (1, True, world.member)
     with pytest.raises(InvalidTransition), on(D(2026, 3, 11)):
-        handling.evaluate(item, by=world.deputy, attitude="satisfied", result="unsatisfied")
+        handling.evaluate(
+            item,
+            by=world.deputy,
+            attitude="satisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
+        )
 
 
 def test_unsatisfied_starts_rehandling_and_the_second_evaluation_closes(world):
     item = replied_item(world, "C")
     assignment = world.lead_assignment(item)
     with on(D(2026, 3, 31)):
-        handling.evaluate(item, by=world.deputy, attitude="satisfied", result="unsatisfied")
+        handling.evaluate(
+            item,
+            by=world.deputy,
+            attitude="satisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
+        )
     item = fresh(item)
     assert (item.state, item.reply_round, item.evaluation_due_on) == ("rehandling", 2, None)
     assignment = fresh(assignment)
@@ -640,7 +656,13 @@ def test_unsatisfied_starts_rehandling_and_the_second_evaluation_closes(world):
         D(2026, 5, 15),
     )
     with on(D(2026, 4, 20)):
-        handling.evaluate(item, by=world.deputy, attitude="unsatisfied", result="unsatisfied")
+        handling.evaluate(
+            item,
+            by=world.deputy,
+            attitude="unsatisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
+        )
     item = fresh(item)
     # No third round: the second evaluation closes the item, unsatisfied as it is.
     assert (item.state, item.closure, item.reply_round) == ("closed", "unsatisfied", 2)
@@ -660,7 +682,11 @@ def test_co_signer_evaluations_do_not_count(world):
         answer(world, assignment)
     with on(D(2026, 3, 5)):
         mine = handling.evaluate(
-            item, by=world.cosigner, attitude="satisfied", result="unsatisfied"
+            item,
+            by=world.cosigner,
+            attitude="satisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
         )
         assert (mine.counts, mine.member, mine.round) == (False, world.cosigner_member, 1)
         assert fresh(item).state == "replied"
@@ -732,7 +758,13 @@ def test_result_class_changes_are_dated_rows(world):
     item = replied_item(world, "B")
     assignment = world.lead_assignment(item)
     with on(D(2026, 3, 20)):
-        handling.evaluate(item, by=world.deputy, attitude="satisfied", result="unsatisfied")
+        handling.evaluate(
+            item,
+            by=world.deputy,
+            attitude="satisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
+        )
     with on(D(2026, 4, 10)):
         answer(world, fresh(assignment), "A")
     changes = list(
@@ -747,7 +779,13 @@ def test_an_unchanged_class_adds_no_row(world):
     item = replied_item(world, "A")
     assignment = world.lead_assignment(item)
     with on(D(2026, 3, 20)):
-        handling.evaluate(item, by=world.deputy, attitude="satisfied", result="unsatisfied")
+        handling.evaluate(
+            item,
+            by=world.deputy,
+            attitude="satisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
+        )
     with on(D(2026, 4, 10)):
         answer(world, fresh(assignment), "A")
     assert ResultClassChange.objects.filter(item=item).count() == 1
@@ -813,19 +851,22 @@ def test_a_closed_items_handling_is_over(world):
         answer(world, lead)
         handling.evaluate(fresh(item), by=world.deputy, attitude="satisfied", result="satisfied")
     assert fresh(item).state == "closed"
+    # The co-handling assignment closed with the item (banli.handling.services).
+    co = fresh(co)
+    assert co.state == "closed"
     with on(D(2026, 3, 5)):
-        with pytest.raises(InvalidTransition, match="closed"):
+        with pytest.raises(InvalidTransition, match="not possible in this state"):
             take(world, co)
-        with pytest.raises(InvalidTransition, match="closed"):
+        with pytest.raises(InvalidTransition, match="not possible in this state"):
             handling.dispute(co, by=world.coord[co.unit_id], reason="非本单位")
-        with pytest.raises(InvalidTransition, match="closed"):
+        with pytest.raises(InvalidTransition, match="not possible in this state"):
             handling.request_extension(
                 co, by=world.coord[co.unit_id], until=D(2026, 5, 1), reason="协调"
             )
         handling.log_contact(
             lead, by=world.handler[lead.unit_id], stage="after", method="phone", on=START
         )
-    assert fresh(co).state == "pending"
+    assert fresh(co).state == "closed"
 
 
 def test_extension_asked_before_the_reply_can_still_be_decided(world):
@@ -844,11 +885,9 @@ def test_extension_asked_before_the_reply_can_still_be_decided(world):
 
 
 def test_a_notice_reads_in_the_readers_language(world):
-    from banli.handling.models import Notice
-
     with translation.override("en"), on(dt.date(2026, 3, 2)):
         world.replied("A")
-    notice = Notice.objects.get(member=world.member)
+    notice = Notice.objects.get(recipient=world.deputy, kind="item.replied")
     with translation.override("en"):
         assert notice.message.startswith("市住建局 has replied to")
     with translation.override("zh-hans"):

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from banli.core.models import HistoryEntry
 from banli.handling import services as handling
-from banli.handling.models import Assignment, Evaluation, Notice
+from banli.handling.models import Assignment, Evaluation
 from banli.items import services as items
 from banli.items.models import Item
+from banli.notices.models import Notice
 
 from .factories import make_proposer, make_unit, on
 
@@ -273,8 +274,10 @@ def test_a_unit_that_already_has_the_item_is_refused(client, world):
     response = client.post(
         reverse("handling:reassign", args=[lead.pk]), {"to_unit": world.units[1].pk}
     )
-    assert response.status_code == 302
-    assert "市交通局 already has this item." in messages_of(response)
+    # The reassign list offers only units not on the item: the choice is refused next to
+    # the field (the service refuses it too, test_handling_services).
+    assert response.status_code == 200
+    assert 'class="errorlist"' in response.content.decode()
     assert fresh(lead).state == "disputed"
 
 
@@ -346,8 +349,8 @@ def test_staff_approve_an_extension_and_the_proposers_are_told(client, world, ex
     )
     assert fresh(extension).state == "approved"
     assert fresh(extension.assignment).due_on == dt.date(2026, 7, 31)
-    notice = Notice.objects.get(item=extension.assignment.item, kind="extension")
-    assert notice.member == world.member and "2026-07-31" in notice.text
+    notice = Notice.objects.get(item_id=extension.assignment.item_id, kind="item.extended")
+    assert notice.recipient == world.deputy and notice.params["due_on"] == "2026-07-31"
 
 
 def test_a_refusal_needs_a_note_and_keeps_the_due_date(client, world, extension):
@@ -362,7 +365,7 @@ def test_a_refusal_needs_a_note_and_keeps_the_due_date(client, world, extension)
     assert response.status_code == 302
     assert fresh(extension).state == "refused"
     assert fresh(extension.assignment).due_on == dt.date(2026, 6, 2)
-    assert not Notice.objects.filter(kind="extension").exists()
+    assert not Notice.objects.filter(kind="item.extended").exists()
     # Decided once: a second decision is refused with the service's message.
     response = client.post(url, {"decision": "approve"})
     assert "This request has already been decided." in messages_of(response)
@@ -555,7 +558,9 @@ def test_unsatisfied_first_reply_starts_rehandling_and_the_second_is_final(clien
     client.force_login(world.deputy)
     url = reverse("handling:evaluate", args=[item.pk])
     with on(dt.date(2026, 3, 10)):
-        response = client.post(url, {"attitude": "satisfied", "result": "unsatisfied"})
+        response = client.post(
+            url, {"attitude": "satisfied", "result": "unsatisfied", "comment": "未落实"}
+        )
     assert (
         "Thank you. The units will handle the item again and reply by 2026-04-10."
         in messages_of(response)
@@ -580,7 +585,9 @@ def test_unsatisfied_first_reply_starts_rehandling_and_the_second_is_final(clien
     assert "It is final" in page.content.decode()
     assert "再次答复" in page.content.decode()
     with on(dt.date(2026, 4, 2)):
-        response = client.post(url, {"attitude": "unsatisfied", "result": "unsatisfied"})
+        response = client.post(
+            url, {"attitude": "unsatisfied", "result": "unsatisfied", "comment": "仍未落实"}
+        )
     item = fresh(item)
     assert (item.state, item.closure) == ("closed", "unsatisfied")
     assert Evaluation.objects.filter(item=item, counts=True).count() == 2
@@ -595,7 +602,9 @@ def test_a_cosigners_evaluation_is_kept_but_does_not_count(client, world):
         page = client.get(url)
     assert "As a co-signer you may add your evaluation" in page.content.decode()
     with on(DAY + dt.timedelta(days=2)):
-        response = client.post(url, {"attitude": "satisfied", "result": "unsatisfied"})
+        response = client.post(
+            url, {"attitude": "satisfied", "result": "unsatisfied", "comment": "未落实"}
+        )
     assert "Your evaluation was recorded with the item." in messages_of(response)
     assert fresh(item).state == "replied"
     evaluation = Evaluation.objects.get(item=item)
@@ -857,3 +866,31 @@ def test_a_request_from_a_unit_that_has_replied_can_only_be_refused(client, worl
         response = client.post(url, {"decision": "approve"})
     assert any("can only be refused" in m for m in messages_of(response))
     assert Assignment.objects.get(pk=a.pk).due_on == dt.date(2026, 6, 2)
+
+
+def _listed(client, address):
+    response = client.get(address)
+    assert response.status_code == 200
+    return [item.title for item in response.context["page"].object_list]
+
+
+def test_every_board_counter_links_to_the_list_of_exactly_its_items(client, world, board_items):
+    with on(dt.date(2026, 1, 13)):
+        # 分办: two lead units, both late; the item is one row, counted once.
+        world.assigned(title="建议 split_late", lead=[world.units[0], world.units[1]])
+    client.force_login(world.staff)
+    for params in ({}, {"unit": world.units[1].pk}, {"unit": world.units[0].pk}):
+        with on(TODAY):
+            response = client.get(reverse("handling:board"), params)
+            counts, links = response.context["counts"], response.context["links"]
+            page = response.content.decode()
+            for name, count in counts.items():
+                assert links[name].replace("&", "&amp;") in page
+                titles = _listed(client, links[name])
+                assert len(titles) == count, (params, name, titles)
+    with on(TODAY):
+        links = client.get(reverse("handling:board")).context["links"]
+        overdue = _listed(client, links["overdue"])
+    assert sorted(overdue) == sorted(
+        ["建议 ten_days_late", "建议 two_days_late", "建议 other_unit_late", "建议 split_late"]
+    )

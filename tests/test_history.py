@@ -48,7 +48,13 @@ def test_a_whole_life_is_one_entry_per_change(world):
         handling.sign_reply(assignment, by=world.leader[assignment.unit_id])
     with on(D(2026, 4, 10)):
         item.refresh_from_db()
-        handling.evaluate(item, by=world.deputy, attitude="satisfied", result="unsatisfied")
+        handling.evaluate(
+            item,
+            by=world.deputy,
+            attitude="satisfied",
+            result="unsatisfied",
+            comment="问题仍未解决",
+        )
     with on(D(2026, 5, 6)):
         assignment.refresh_from_db()
         handling.draft_reply(

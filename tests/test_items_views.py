@@ -12,7 +12,6 @@ from banli.bodies.models import MemberType, SessionPeriod
 from banli.core.models import Attachment, HistoryEntry
 from banli.core.uploads import attach
 from banli.handling import services as handling
-from banli.handling.models import Notice, NoticeKind
 from banli.items import services as items
 from banli.items.models import CoSigner, Item
 
@@ -74,13 +73,6 @@ def test_start_page_puts_what_waits_first(client, world):
     other_item = world.draft(by=world.cosigner, title="关于建设社区食堂的建议")
     items.invite_cosigners(other_item, by=world.cosigner, members=[world.member])
     replied = world.replied("A", title="关于增设公交站点的建议")
-    Notice.objects.create(
-        member=world.member,
-        item=replied,
-        kind=NoticeKind.REPLY,
-        text="市住建局已答复您的建议。",
-        created_at=replied.submitted_at,
-    )
     client.force_login(world.deputy)
 
     response = client.get(reverse("items:mine"))
@@ -91,7 +83,7 @@ def test_start_page_puts_what_waits_first(client, world):
     assert reverse("items:action", args=[other_item.pk, "confirm_cosign"]) in page
     assert reverse("items:action", args=[other_item.pk, "decline_cosign"]) in page
     assert f"/handling/item/{replied.pk}/evaluate/" in page
-    assert "市住建局已答复您的建议。" in page
+    assert f"has replied to {replied.display_number} “关于增设公交站点的建议”" in page
     assert page.index("Waiting for me") < page.index("Items I propose or co-sign")
     assert response.context["total"] == 1  # an invitation not yet answered is not my item
 
@@ -833,20 +825,23 @@ def test_huge_or_unknown_ids_are_404_never_500(client, world):
 
 def test_proposer_marks_notices_read(client, world):
     from banli.core import clock
-    from banli.handling.models import Notice
+    from banli.notices.models import Notice
 
     with clock.frozen(dt.date(2026, 3, 2)):
         world.replied("A")
-    assert Notice.objects.filter(member=world.member, read_at__isnull=True).count() == 1
+    unread = Notice.objects.filter(recipient=world.deputy, read_at__isnull=True)
+    assert unread.count() > 0
     client.force_login(world.deputy)
     page = client.get(reverse("items:mine"))
-    assert reverse("handling:notices_read") in page.content.decode()
-    assert client.get(reverse("handling:notices_read")).status_code == 405
-    response = client.post(reverse("handling:notices_read"))
+    assert reverse("notices:read_all") in page.content.decode()
+    assert client.get(reverse("notices:read_all")).status_code == 405
+    response = client.post(reverse("notices:read_all"))
     assert response.status_code == 302
-    assert not Notice.objects.filter(member=world.member, read_at__isnull=True).exists()
+    assert not unread.exists()
+    # Another reader's notice is not found.
     client.force_login(world.staff)
-    client.post(reverse("handling:notices_read"))  # staff have no notices: a message, not a 500
+    other = Notice.objects.filter(recipient=world.deputy).first()
+    assert client.post(reverse("notices:read", args=[other.pk])).status_code == 404
 
 
 def test_the_review_queue_links_each_step_with_input_to_its_own_form_page(client, world):

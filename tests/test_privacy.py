@@ -14,10 +14,10 @@ from django.urls import reverse
 from banli.core.uploads import attach
 from banli.handling import services as handling
 from banli.handling.access import HELD_STATES
-from banli.handling.models import Notice
 from banli.handling.workflow import AssignmentState
 from banli.items import services as items
 from banli.items.models import Item
+from banli.notices.models import Notice
 from banli.supervision.services import mark_key
 
 from .factories import World, make_proposer, membership_of, on
@@ -246,9 +246,11 @@ def test_a_former_unit_reads_a_public_item_as_the_public_does(client, world):
     assert "非公开答复" in body and "13900002222" in body
 
 
-def test_a_unit_holds_its_assignment_in_every_state_but_reassigned():
-    # A new assignment state must be placed on purpose: held (the unit reads) or not.
-    assert set(HELD_STATES) == set(AssignmentState.values) - {AssignmentState.REASSIGNED}
+def test_a_unit_holds_its_assignment_in_every_state_but_reassigned_or_withdrawn():
+    # A new assignment state must be placed on purpose: held (the unit reads) or not. A unit
+    # whose assignment the staff withdrew (given by mistake) reads the item no more.
+    gone = {AssignmentState.REASSIGNED, AssignmentState.WITHDRAWN}
+    assert set(HELD_STATES) == set(AssignmentState.values) - gone
 
 
 # 4. Merged items (并案, 分别答复)
@@ -271,9 +273,9 @@ def test_proposers_of_a_merged_item_read_the_lead_item_and_its_reply(client, wor
     replied_privately(world, lead_item, world.units[0])
     stranger, _m = make_proposer(world.body, "吴代表")
 
-    for user, member in ((other, other_member), (co_user, co_member)):
+    for user in (other, co_user):
         assert lead_item in visible(user)
-        notice = Notice.objects.get(member=member)
+        notice = Notice.objects.get(recipient=user, kind="item.replied")
         body = page(client, user, "items:mine").content.decode()
         link = reverse("items:detail", args=[notice.item_id])
         assert link in body

@@ -179,5 +179,8 @@ def test_the_supervisors_page_is_theirs(client, world):
 
 def test_the_supervisors_start_page_is_their_items(client, world):
     client.force_login(world.supervisor)
+    # The start page (banli.desk) has their key items and leads to the whole list.
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and response.url == reverse("supervision:mine")
+    assert response.status_code == 200
+    assert "Key items under my supervision" in response.content.decode()
+    assert f'href="{reverse("supervision:mine")}"' in response.content.decode()

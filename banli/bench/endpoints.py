@@ -141,10 +141,35 @@ START_ROLES = (
     "unit_leader",
     "evaluator",
 )
+# `/` is each role's start page (工作台, banli.desk): the counts and first rows of every
+# queue of the user's roles, so start_staff and start_unit_coordinator / start_unit_leader
+# measure the staff's and the units' start pages (follow=True still follows a redirect, for
+# an account whose start page is another page).
 for _role in START_ROLES:
     register(Endpoint(f"start_{_role}", _role, lambda ctx: "/", follow=True))
+# The staff's queue of accepted items waiting to be assigned (待交办), linked from the desk.
+register(Endpoint("staff_to_assign", "staff", lambda ctx: "/desk/to-assign/"))
 register(Endpoint("unit_inbox", "unit_coordinator", lambda ctx: "/handling/inbox/"))
 register(Endpoint("deadline_board", "staff", lambda ctx: "/handling/board/"))
+# The notices page of a deputy with years of replies behind them (issue 16).
+register(Endpoint("notices_deputy", "deputy", lambda ctx: "/notices/"))
+# The similar items beside a deputy's draft, asked on each pause in typing (issue 16).
+register(
+    Endpoint(
+        "similar_items_deputy",
+        "deputy",
+        lambda ctx: (
+            "/items/similar/?"
+            + urlencode(
+                {
+                    "title": "关于进一步改善老旧小区停车条件的建议",
+                    "text": "老旧小区停车位严重不足，建议统筹利用闲置用地建设立体停车设施。",
+                }
+            )
+        ),
+        target="search",
+    )
+)
 register(
     Endpoint(
         "submit_suggestion",

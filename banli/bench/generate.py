@@ -43,6 +43,7 @@ from banli.bodies.models import (
 )
 from banli.core.calendar import add_months
 from banli.core.models import HistoryEntry
+from banli.core.names import sort_key as name_sort_key
 from banli.demo import corpus
 from banli.handling.models import (
     Assignment,
@@ -50,12 +51,12 @@ from banli.handling.models import (
     Contact,
     Evaluation,
     Extension,
-    Notice,
     Reply,
     ResultClassChange,
 )
 from banli.items.models import CoSigner, Forwarding, Item, Refusal
 from banli.items.search import rebuild_sqlite_index
+from banli.notices.models import Notice
 from banli.supervision.models import KeyItem
 
 from . import text as words
@@ -399,6 +400,7 @@ REPLY_COLUMNS = (
     "due_on",
     "on_time",
     "evaluation_due_on",
+    "return_note",
 )
 COSIGNER_COLUMNS = ("item_id", "member_id", "invited_at", "confirmed_at", "declined_at")
 CONTACT_COLUMNS = ("assignment_id", "stage", "method", "contacted_on", "notes", "logged_by_id")
@@ -440,12 +442,12 @@ CLASS_COLUMNS = (
     "actor_label",
 )
 NOTICE_COLUMNS = (
-    "member_id",
-    "item_id",
+    "recipient_id",
+    "body_id",
     "kind",
-    "text",
-    "data",
-    "reply_id",
+    "params",
+    "url",
+    "item_id",
     "created_at",
     "read_at",
 )
@@ -1268,6 +1270,7 @@ class ItemMaker:
             day(due) if signed else None,
             (signed <= due) if signed else None,
             day(plus_months(signed, 1)) if signed else None,
+            "",
         )
         self.w.add("handling_reply", REPLY_COLUMNS, row)
         if signed:
@@ -1298,20 +1301,28 @@ class ItemMaker:
                     f"u{unit.leader}",
                 ),
             )
-            self.w.add(
-                "handling_notice",
-                NOTICE_COLUMNS,
-                (
-                    proposer.id,
-                    item_id,
-                    "reply",
-                    f"{unit.name}已答复《{title}》。",
-                    _dumps({"unit": unit.name, "item": title}),
-                    reply_id,
-                    at(6, 1),
-                    at(6, 50) if rng.random() < 0.7 else None,
-                ),
-            )
+            if proposer.user:
+                self.w.add(
+                    "notices_notice",
+                    NOTICE_COLUMNS,
+                    (
+                        proposer.user,
+                        body.id,
+                        "item.replied",
+                        _dumps(
+                            {
+                                "body_type": "congress" if body.congress else "cppcc",
+                                "item": {"title": title, "number": ""},
+                                "number": "",
+                                "unit": unit.name,
+                            }
+                        ),
+                        f"/items/{item_id}/",
+                        item_id,
+                        at(6, 1),
+                        at(6, 50) if rng.random() < 0.7 else None,
+                    ),
+                )
         return result_class, signed
 
     def evaluate(self, item_id, round_, proposer, result, at, cosigners, *, counts) -> None:
@@ -1593,6 +1604,7 @@ def build_layout(options: Options, today: dt.date, vendor: str) -> Layout:
                     id=uid,
                     body_id=body.id,
                     name=unit_name,
+                    sort_key=name_sort_key(str(unit_name)),
                     contact_name="".join(words.person_name(rng)),
                     contact_phone=f"0571-8{uid:07d}",
                 )
@@ -1647,6 +1659,7 @@ def build_layout(options: Options, today: dt.date, vendor: str) -> Layout:
                     body_id=body.id,
                     member_type=member_type,
                     name=surname + given,
+                    sort_key=name_sort_key(surname + given, person=True),
                     delegation=rng.choice(corpus.NPC_DELEGATIONS) if congress else "",
                     party=rng.choices([p for p, _ in parties], [w for _, w in parties])[0],
                     sector="" if congress else rng.choice(corpus.CPPCC_SECTORS),

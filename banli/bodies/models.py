@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from banli.core.models import LabelledChoices
+from banli.core.names import MAX_KEY, sort_key
 
 
 class BodyType(models.TextChoices):
@@ -118,6 +119,15 @@ class BodyRules(models.Model):
     )
     planned_class = models.CharField(
         _("class that needs a planned completion date"), max_length=8, default="B"
+    )
+    # 三见面 (docs/domain.md §6.1): a reply is signed only after the unit met the proposer.
+    contact_before_signing = models.BooleanField(
+        _("a contact with the proposer before signing"),
+        default=True,
+        help_text=_(
+            "A unit leader signs a reply only after the unit has logged at least one contact "
+            "with the proposer."
+        ),
     )
     # How a number reads in each series: plenary items and between-sessions items are
     # numbered apart, and the office tells them apart when they are shown.
@@ -398,15 +408,28 @@ class Member(LabelledChoices):
     employer = models.CharField(_("employer and post"), max_length=120, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # The name's pinyin (banli.core.names): lists and pickers sort by it, not by code point.
+    sort_key = models.CharField(
+        _("sort key"), max_length=MAX_KEY, blank=True, default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("deputy or member")
         verbose_name_plural = _("deputies and members")
-        ordering = ["body", "name"]
-        indexes = [models.Index(fields=["body", "name"])]
+        ordering = ["body", "sort_key", "id"]
+        indexes = [
+            # Searching items by a proposer's name looks the name up exactly.
+            models.Index(fields=["body", "name"]),
+            models.Index(fields=["body", "sort_key", "id"], name="member_body_sort"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.sort_key = sort_key(self.name, person=self.member_type in INDIVIDUAL_TYPES)
+        _with_sort_key(kwargs, ("name", "member_type"))
+        super().save(*args, **kwargs)
 
     @property
     def is_individual(self) -> bool:
@@ -431,15 +454,33 @@ class Unit(LabelledChoices):
     contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # The name's pinyin (banli.core.names): lists and pickers sort by it, not by code point.
+    sort_key = models.CharField(
+        _("sort key"), max_length=MAX_KEY, blank=True, default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("handling unit")
         verbose_name_plural = _("handling units")
-        ordering = ["body", "name"]
+        ordering = ["body", "sort_key", "id"]
         constraints = [models.UniqueConstraint(fields=["body", "name"], name="unit_unique")]
+        indexes = [models.Index(fields=["body", "sort_key", "id"], name="unit_body_sort")]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.sort_key = sort_key(self.name)
+        _with_sort_key(kwargs, ("name",))
+        super().save(*args, **kwargs)
+
+
+def _with_sort_key(kwargs: dict, sources: tuple[str, ...]) -> None:
+    """A save of only some fields writes the sort key too when one it is made of is among
+    them."""
+    fields = kwargs.get("update_fields")
+    if fields is not None and set(fields) & set(sources):
+        kwargs["update_fields"] = [*fields, "sort_key"]
 
 
 class Role(models.TextChoices):

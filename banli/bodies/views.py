@@ -405,7 +405,7 @@ def units(request, body):
         Unit.objects.filter(body=body)
         .select_related("parent")
         .annotate(people=Count("membership", filter=Q(membership__active=True)))
-        .order_by("-active", "name")
+        .order_by("-active", "sort_key", "id")
     )
     return _record_list(
         request, body, queryset, "bodies/units.html", ("name", "contact_name", "contact_phone")
@@ -473,7 +473,7 @@ MEMBER_TYPE_LABELS = dict(MemberType.choices)
 
 @body_admin_page
 def members(request, body):
-    queryset = Member.objects.filter(body=body).order_by("-active", "name")
+    queryset = Member.objects.filter(body=body).order_by("-active", "sort_key", "id")
     member_type = request.GET.get("type", "")
     if member_type in MemberType.values:
         queryset = queryset.filter(member_type=member_type)

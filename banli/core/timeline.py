@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, Window
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from .actors import ActorKind
 from .models import HistoryEntry
@@ -79,13 +80,18 @@ def _actor_name(entry: HistoryEntry, kinds: dict) -> str:
         return who
     kind = kinds.get(entry.actor_kind, entry.actor_kind)
     details = ", ".join(part for part in (entry.actor_label, who) if part)
-    return f"{kind} ({details})" if details else kind
+    # Full-width brackets in Chinese: 导入（2024.xlsx:12, user）.
+    return _("%(kind)s (%(details)s)") % {"kind": kind, "details": details} if details else kind
 
 
-def rows(entries) -> list[Row]:
-    """The entries as a timeline shows them: who, what, which unit or ground, the new state."""
+def rows(entries, words: dict[str, object] | None = None) -> list[Row]:
+    """The entries as a timeline shows them: who, what, which unit or ground, the new state.
+
+    `words` replaces the labels of some actions ("item.accept") and states ("item:accepted")
+    with the case's own words (a body's terms: 立案 or 受理; banli.bodies.terms)."""
     kinds = {value: str(label) for value, label in ActorKind.choices}
-    labels: dict[str, str] = {}
+    words = words or {}
+    labels: dict[str, str] = {k: str(v) for k, v in words.items() if ":" not in k}
     shown = []
     for entry in entries:
         if entry.action not in labels:
@@ -100,7 +106,10 @@ def rows(entries) -> list[Row]:
                 label=labels[entry.action],
                 details=tuple(str(data[key]) for key in ("unit", "for", "ground") if data.get(key)),
                 state=entry.to_state if changes else "",
-                state_label=str(state_label(entry.action, entry.to_state))
+                state_label=str(
+                    words.get(f"{entry.action.split('.', 1)[0]}:{entry.to_state}")
+                    or state_label(entry.action, entry.to_state)
+                )
                 if changes and entry.to_state
                 else "",
                 reason=entry.reason,

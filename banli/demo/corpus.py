@@ -1081,10 +1081,15 @@ REFUSAL_GROUNDS = {
     REFUSED[4][2]: "涉及党内人事安排等党的内部事务的",
 }
 
+# A congress refuses a suggestion in its own words: 不予受理, not the CPPCC's 不予立案 (and
+# it has no 社情民意 channel to pass it to).
+CONGRESS_REFUSAL_WORDS = (("不予立案", "不予受理"), ("作为社情民意信息报送", "重新提出"))
+
+# {kind} is 建议 or 提案 (议案 for a motion).
 RETURN_REASONS = (
-    "建议内容较为笼统，请补充具体问题、涉及地点和可行措施后重新提交。",
+    "{kind}内容较为笼统，请补充具体问题、涉及地点和可行措施后重新提交。",
     "标题与正文内容不一致，请修改后重新提交。",
-    "一件建议应一事一议，请将所提多个事项分开提出。",
+    "一件{kind}应一事一议，请将所提多个事项分开提出。",
 )
 REVISIONS = (
     "经实地调研，{place}相关问题较为集中，建议有关部门优先研究解决。",

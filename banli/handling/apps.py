@@ -12,7 +12,7 @@ class HandlingConfig(AppConfig):
         # sections of the proposer's start page.
         from banli.core.uploads import register_target_check
 
-        from . import lists, panels_staff, panels_unit, start_page  # noqa: F401
+        from . import lists, notices, panels_staff, panels_unit, start_page  # noqa: F401
         from .access import may_see_reply_files
         from .models import Reply
 

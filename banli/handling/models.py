@@ -1,5 +1,5 @@
 """Handling: assignments to units, disputes, extensions, contacts, opinions, replies,
-evaluations, class changes and the notices that reach proposers."""
+evaluations and class changes (notices are the notices app's)."""
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +11,7 @@ from banli.core.actors import ActorKind
 from banli.core.models import LabelledChoices
 from banli.items.models import Item
 
-from .workflow import OPEN_LEAD_STATES, AssignmentState
+from .workflow import OPEN_LEAD_STATES, OPEN_STATES, AssignmentState
 
 
 class AssignmentRole(models.TextChoices):
@@ -115,7 +115,7 @@ class Assignment(LabelledChoices):
 
     @property
     def is_open(self) -> bool:
-        return self.state in {"pending", "disputed", "handling", "rehandling"}
+        return self.state in OPEN_STATES
 
 
 class DecisionState(models.TextChoices):
@@ -156,11 +156,23 @@ class Extension(LabelledChoices):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
+    # The due date an approval gave: the date asked for, or a shorter one the staff chose.
+    granted_due_on = models.DateField(_("due date granted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("extension request")
         verbose_name_plural = _("extension requests")
         ordering = ["-requested_at"]
+        indexes = [
+            # The requests waiting for a decision are few in a province's millions: the
+            # queues read them from here and join each to its assignment, instead of
+            # reading every assignment of the body.
+            models.Index(
+                fields=["requested_at", "id"],
+                name="extension_pending",
+                condition=models.Q(state="pending"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.assignment} → {self.requested_due_on}"
@@ -264,6 +276,18 @@ class Reply(LabelledChoices):
     on_time = models.BooleanField(_("on time"), null=True, blank=True)
     # The proposers' evaluation window of this reply's round (docs/domain.md §7.2).
     evaluation_due_on = models.DateField(_("evaluation due"), null=True, blank=True)
+    # The unit leader's last sending back of the draft to the handler, with the note the
+    # handler reads (the history keeps every one).
+    returned_at = models.DateTimeField(_("sent back"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent back by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    return_note = models.TextField(_("note from the unit leader"), blank=True)
 
     class Meta:
         verbose_name = _("reply")
@@ -279,6 +303,12 @@ class Reply(LabelledChoices):
     @property
     def is_sent(self) -> bool:
         return self.signed_at is not None
+
+    @property
+    def awaits_revision(self) -> bool:
+        """Sent back by the unit leader and not saved again by the handler since (saving
+        the draft clears `returned_at`; the note stays)."""
+        return not self.is_sent and self.returned_at is not None
 
 
 class Rating(models.TextChoices):
@@ -384,55 +414,3 @@ class ResultClassChange(LabelledChoices):
 
     def __str__(self) -> str:
         return f"{self.from_class or '-'} → {self.to_class} ({self.changed_on})"
-
-
-class NoticeKind(models.TextChoices):
-    REPLY = "reply", _("Reply")
-    EXTENSION = "extension", _("Extension")
-    STATE = "state", _("Progress")
-
-
-# What each kind of notice says, filled from the notice's data when it is shown, so every
-# proposer reads it in their own language whatever the language of the person who acted.
-NOTICE_MESSAGES = {
-    NoticeKind.REPLY: _("%(unit)s has replied to %(item)s."),
-    NoticeKind.EXTENSION: _("%(unit)s will reply by %(date)s."),
-}
-
-
-class Notice(LabelledChoices):
-    """Something a proposer is told (通知): each reply reaches every proposer of a joint or
-    merged item (逐人答复、分别答复), and approved extensions are announced."""
-
-    member = models.ForeignKey(
-        Member, verbose_name=_("deputy or member"), on_delete=models.PROTECT, related_name="notices"
-    )
-    item = models.ForeignKey(
-        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="notices"
-    )
-    kind = models.CharField(_("kind"), max_length=10, choices=NoticeKind.choices)
-    text = models.TextField(_("text"), help_text=_("As written, in the site's language."))
-    data = models.JSONField(_("details"), default=dict, blank=True)
-    reply = models.ForeignKey(
-        Reply, verbose_name=_("reply"), null=True, blank=True, on_delete=models.PROTECT
-    )
-    created_at = models.DateTimeField(_("sent"))
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notice")
-        verbose_name_plural = _("notices")
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["member", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.text
-
-    @property
-    def message(self) -> str:
-        """The notice in the reader's language."""
-        template = NOTICE_MESSAGES.get(self.kind)
-        try:
-            return str(template) % self.data if template else self.text
-        except (KeyError, TypeError, ValueError):
-            return self.text

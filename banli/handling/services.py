@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from banli.bodies.access import current_membership, membership_in
+from banli.bodies.access import membership_in
 from banli.bodies.models import UNIT_ROLES, Member, Unit
 from banli.core import clock
 from banli.core.actors import Actor, as_actor, user_of
@@ -42,8 +42,8 @@ from banli.items.permissions import item_roles
 from banli.items.services import advance
 from banli.items.workflow import ITEM_WORKFLOW, PUBLISHABLE, ItemState
 
+from . import notices
 from .models import (
-    NOTICE_MESSAGES,
     Assignment,
     AssignmentRole,
     ClassChangeSource,
@@ -54,13 +54,11 @@ from .models import (
     DecisionState,
     Evaluation,
     Extension,
-    Notice,
-    NoticeKind,
     Rating,
     Reply,
     ResultClassChange,
 )
-from .workflow import ASSIGNMENT_WORKFLOW, OPEN_STATES, AssignmentState
+from .workflow import ASSIGNMENT_WORKFLOW, OPEN_STATES, AssignmentState, extension_limit
 
 A = AssignmentState
 STAFF = "staff"
@@ -140,7 +138,8 @@ def _check(assignment: Assignment, action: str, by) -> set[str]:
     """Lock and re-read the assignment, then check `by` may take `action` on it now."""
     _lock(assignment)
     roles = assignment_roles(by, assignment)
-    ASSIGNMENT_WORKFLOW.check(action, assignment.state, roles)
+    # With the assignment, so the row's guards hold too (a dispute inside its window).
+    ASSIGNMENT_WORKFLOW.check(action, assignment.state, roles, assignment)
     if action not in AFTER_CLOSURE and assignment.item.state == ItemState.CLOSED:
         raise InvalidTransition(_("The item is closed; its handling can no longer change."))
     return roles
@@ -268,6 +267,7 @@ def assign(
     )
     made = [_new_assignment(item, u, AssignmentRole.LEAD, by=by) for u in leads]
     made += [_new_assignment(item, u, AssignmentRole.CO, by=by) for u in cos]
+    notices.assigned(item, made, by=by)
     return made
 
 
@@ -285,14 +285,11 @@ def accept_assignment(assignment: Assignment, *, by) -> Assignment:
 
 @transaction.atomic
 def dispute(assignment: Assignment, *, by, reason: str) -> Assignment:
-    """The unit says the item is not theirs (申请调整), within the body's working days."""
+    """The unit says the item is not theirs (申请调整), within the body's working days (the
+    workflow row's guard refuses it after `dispute_due_on`)."""
     roles = _check(assignment, "dispute", by)
-    if clock.today() > assignment.dispute_due_on:
-        raise DeadlinePassed(
-            _("The assignment could only be disputed until %(date)s.")
-            % {"date": assignment.dispute_due_on.isoformat()}
-        )
     _advance(assignment, "dispute", by=by, roles=roles, reason=reason)
+    notices.disputed(assignment, by=by, reason=reason)
     return assignment
 
 
@@ -303,11 +300,15 @@ def reassign(assignment: Assignment, *, by, to_unit: Unit, reason: str = "") -> 
     roles = _check(assignment, "reassign", by)
     (to_unit,) = _check_units(assignment.item, [to_unit])
     # The disputing unit itself counts: giving the item back to it would only restart its clock.
-    taken = assignment.item.assignments.exclude(state=A.REASSIGNED)
+    taken = assignment.item.assignments.exclude(state__in=[A.REASSIGNED, A.WITHDRAWN])
     if taken.filter(unit=to_unit).exists():
         raise ValidationFailed(_("%(unit)s already has this item.") % {"unit": to_unit})
     _advance(assignment, "reassign", by=by, roles=roles, reason=reason, data={"to": to_unit.name})
-    return _new_assignment(assignment.item, to_unit, assignment.role, by=by, replaces=assignment)
+    made = _new_assignment(assignment.item, to_unit, assignment.role, by=by, replaces=assignment)
+    decision = _("given to %(unit)s") % {"unit": to_unit.name}
+    notices.dispute_decided(assignment, by=by, decision=decision)
+    notices.new_assignment(made, by=by)
+    return made
 
 
 @transaction.atomic
@@ -316,6 +317,8 @@ def dismiss_dispute(assignment: Assignment, *, by, reason: str) -> Assignment:
     if not (reason or "").strip():
         raise ValidationFailed(_("Please give a reason."))
     _advance(assignment, "dismiss_dispute", by=by, roles=roles, reason=reason)
+    decision = _("the assignment stands: %(reason)s") % {"reason": reason}
+    notices.dispute_decided(assignment, by=by, decision=decision)
     return assignment
 
 
@@ -334,6 +337,7 @@ def name_handler(assignment: Assignment, *, by, handler, phone: str = "") -> Ass
         data={"handler": str(handler)},
         fields=["handler", "handler_phone"],
     )
+    notices.handler_named(assignment, by=by)
     return assignment
 
 
@@ -367,23 +371,6 @@ def log_contact(
     return contact
 
 
-def _notify_proposers(item: Item, kind, data: dict, reply: Reply | None = None) -> int:
-    """Tell every proposer of the item and of the items merged into it (逐人、分别答复). A
-    merged item's proposers are told on their own item, the page they can open."""
-    told: dict[int, tuple[Member, Item]] = {}
-    for case in [item, *item.merged_items.all()]:
-        for member in case.signers():
-            told.setdefault(member.pk, (member, case))
-    with translation.override(settings.LANGUAGE_CODE):
-        text = str(NOTICE_MESSAGES[kind]) % data
-    now = clock.now()
-    Notice.objects.bulk_create(
-        Notice(member=m, item=case, kind=kind, text=text, data=data, reply=reply, created_at=now)
-        for m, case in told.values()
-    )
-    return len(told)
-
-
 # 延期 -----------------------------------------------------------------------------------------
 
 
@@ -398,11 +385,10 @@ def request_extension(assignment: Assignment, *, by, until: dt.date, reason: str
         raise ValidationFailed(_("Please give a reason."))
     if assignment.extensions.filter(state=DecisionState.PENDING).exists():
         raise InvalidTransition(_("An extension request is already waiting for a decision."))
-    if clock.today() > assignment.due_on:
-        raise DeadlinePassed(_("An extension must be asked for before the due date."))
+    # Before the due date and below the limit: the row's guard (ROOM_TO_EXTEND).
     if until <= assignment.due_on:
         raise ValidationFailed(_("The new due date must be later than the current one."))
-    limit = add_months(assignment.assigned_on, assignment.max_months)
+    limit = extension_limit(assignment)
     if until > limit:
         raise ValidationFailed(
             _("The reply cannot be later than %(date)s.") % {"date": limit.isoformat()}
@@ -415,6 +401,7 @@ def request_extension(assignment: Assignment, *, by, until: dt.date, reason: str
         requested_by=user_of(by),
         requested_at=clock.now(),
     )
+    notices.extension_requested(extension, by=by)
     _advance(
         assignment,
         "request_extension",
@@ -432,10 +419,15 @@ def _replied_since(extension: Extension) -> bool:
 
 
 @transaction.atomic
-def decide_extension(extension: Extension, *, by, approve: bool, note: str = "") -> Extension:
+def decide_extension(
+    extension: Extension, *, by, approve: bool, note: str = "", until: dt.date | None = None
+) -> Extension:
     """Staff approve or refuse, once; on approval the due date moves and the proposers are
     told. A unit that has replied since asking can only be refused: an approval would turn a
-    late reply into one on time after the fact (docs/domain.md §5.6, §5.7)."""
+    late reply into one on time after the fact (docs/domain.md §5.6, §5.7).
+
+    `until`: staff may grant a shorter extension than asked, a date after the current due
+    date and no later than the one asked for; by default the date asked for."""
     assignment = Assignment.objects.get(pk=extension.assignment_id)
     roles = _check(assignment, "decide_extension", by)
     # Two staff deciding at the same moment: the second waits here, then reads the decision.
@@ -448,17 +440,16 @@ def decide_extension(extension: Extension, *, by, approve: bool, note: str = "")
             _("%(unit)s has replied since asking; the request can only be refused.")
             % {"unit": assignment.unit.name}
         )
+    granted = _granted_date(extension, assignment, until) if approve else None
     extension.state = DecisionState.APPROVED if approve else DecisionState.REFUSED
     extension.decided_by, extension.decided_at = user_of(by), clock.now()
     extension.decision_note = note
-    extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-    if approve:
-        assignment.due_on = extension.requested_due_on
-        _notify_proposers(
-            assignment.item,
-            NoticeKind.EXTENSION,
-            {"unit": assignment.unit.name, "date": assignment.due_on.isoformat()},
-        )
+    extension.granted_due_on = granted
+    extension.save(
+        update_fields=["state", "decided_by", "decided_at", "decision_note", "granted_due_on"]
+    )
+    if granted is not None:
+        assignment.due_on = granted
     _advance(
         assignment,
         "decide_extension",
@@ -467,12 +458,32 @@ def decide_extension(extension: Extension, *, by, approve: bool, note: str = "")
         reason=note,
         data={
             "approved": approve,
-            "until": extension.requested_due_on.isoformat(),
+            "until": (granted or extension.requested_due_on).isoformat(),
+            "asked": extension.requested_due_on.isoformat(),
             "extension": extension.pk,
         },
         fields=["due_on"] if approve else (),
     )
+    notices.extension_decided(extension, by=by, approved=approve)
     return extension
+
+
+def _granted_date(extension: Extension, assignment: Assignment, until: dt.date | None) -> dt.date:
+    """The due date an approval gives: the date asked for, or a shorter one staff choose,
+    after the current due date (docs/domain.md §5.6)."""
+    if until is None:
+        return extension.requested_due_on
+    if until <= assignment.due_on:
+        raise ValidationFailed(
+            _("The new due date must be later than the current one (%(date)s).")
+            % {"date": assignment.due_on.isoformat()}
+        )
+    if until > extension.requested_due_on:
+        raise ValidationFailed(
+            _("The unit asked for %(date)s; a later date cannot be granted.")
+            % {"date": extension.requested_due_on.isoformat()}
+        )
+    return until
 
 
 @transaction.atomic
@@ -487,6 +498,7 @@ def send_opinion(assignment: Assignment, *, by, text: str) -> CoHandlingOpinion:
         assignment=assignment, text=text.strip(), sent_by=user_of(by), sent_at=clock.now()
     )
     _advance(assignment, "send_opinion", by=by, roles=roles)
+    notices.opinion_sent(assignment, by=by, leads=_current_lead_assignments(assignment.item))
     return opinion
 
 
@@ -504,6 +516,12 @@ def _check_class(item: Item, result_class: str, planned_on: dt.date | None) -> N
         raise ValidationFailed(
             _("Class %(cls)s needs the planned completion date.") % {"cls": result_class}
         )
+    # A matter planned to be solved is solved later than today (docs/domain.md §6.2).
+    if result_class == rules.planned_class and planned_on and planned_on <= clock.today():
+        raise ValidationFailed(
+            _("The planned completion date must lie in the future, after %(date)s.")
+            % {"date": clock.today().isoformat()}
+        )
 
 
 REPLY_FIELDS = [
@@ -515,6 +533,7 @@ REPLY_FIELDS = [
     "contact_phone",
     "drafted_by",
     "drafted_at",
+    "returned_at",
 ]
 
 
@@ -553,6 +572,8 @@ def save_reply_draft(
     reply.is_public = is_public
     reply.contact_name, reply.contact_phone = contact_name.strip(), contact_phone.strip()
     reply.drafted_by, reply.drafted_at = user_of(by), clock.now()
+    # Saved again after the leader sent it back: revised, ready to sign (the note stays).
+    reply.returned_at = None
     if reply.pk is None:
         reply.save()
     else:
@@ -565,6 +586,7 @@ def save_reply_draft(
         roles=roles,
         data={"round": reply.round, "result_class": result_class, "files": names},
     )
+    notices.draft_saved(assignment, by=by)
     return reply
 
 
@@ -573,7 +595,13 @@ draft_reply = save_reply_draft
 
 
 def _current_lead_assignments(item: Item):
-    return item.assignments.filter(role=AssignmentRole.LEAD).exclude(state=A.REASSIGNED)
+    leads = item.assignments.filter(role=AssignmentRole.LEAD)
+    return leads.exclude(state__in=[A.REASSIGNED, A.WITHDRAWN])
+
+
+def _current_lead_and_co(item: Item):
+    current = item.assignments.exclude(state__in=[A.REASSIGNED, A.WITHDRAWN])
+    return current.select_related("unit")
 
 
 def _class_rank(item: Item):
@@ -614,6 +642,14 @@ def sign_reply(assignment: Assignment, *, by) -> Reply:
     )
     if reply is None:
         raise InvalidTransition(_("There is no drafted reply to sign."))
+    # 三见面: a body may ask for a contact with the proposer before any reply is signed.
+    if item.body.rules.contact_before_signing and not assignment.contacts.exists():
+        raise ValidationFailed(
+            _(
+                "Log a contact with the proposer before signing: the body's rules ask for at "
+                "least one contact before a reply is sent."
+            )
+        )
     today = clock.today()
     reply.signed_by, reply.signed_at, reply.replied_on = user_of(by), clock.now(), today
     reply.due_on, reply.on_time = assignment.due_on, today <= assignment.due_on
@@ -630,21 +666,58 @@ def sign_reply(assignment: Assignment, *, by) -> Reply:
             "on_time": reply.on_time,
         },
     )
-    _notify_proposers(
-        item,
-        NoticeKind.REPLY,
-        {"unit": assignment.unit.name, "item": item.title},
-        reply=reply,
-    )
+    notices.reply_signed(assignment, reply, by=by)
     waiting = _current_lead_assignments(item).exclude(state=A.REPLIED)
     if not waiting.exists():
         _close_round(item, by=by, roles=roles, today=today, reply=reply)
     return reply
 
 
-def _close_round(item: Item, *, by, roles, today: dt.date, reply: Reply) -> None:
+@transaction.atomic
+def return_reply_draft(assignment: Assignment, *, by, note: str) -> Reply:
+    """The unit leader sends the draft back to the handler with a note instead of signing
+    it. The draft stays as it was and editable; the handler reads the note in the unit's
+    workspace until saving the draft again. One history entry, with the note."""
+    if not assignment.is_lead:
+        raise InvalidTransition(
+            _("A co-handling unit sends its opinion to the lead unit; only lead units reply.")
+        )
+    roles = _check(assignment, "return_draft", by)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(_("Say what the handler should change in the draft."))
+    reply = (
+        assignment.replies.select_for_update()
+        .filter(round=assignment.item.reply_round, signed_at__isnull=True)
+        .first()
+    )
+    if reply is None:
+        raise InvalidTransition(_("There is no drafted reply to send back."))
+    if reply.awaits_revision:
+        raise InvalidTransition(
+            _("The draft was already sent back; the handler has not saved it again since.")
+        )
+    reply.returned_at, reply.returned_by, reply.return_note = clock.now(), user_of(by), note
+    reply.save(update_fields=["returned_at", "returned_by", "return_note"])
+    _advance(
+        assignment,
+        "return_draft",
+        by=by,
+        roles=roles,
+        reason=note,
+        data={"round": reply.round, "reply": reply.pk},
+    )
+    notices.draft_returned(assignment, reply, by=by, note=note)
+    return reply
+
+
+def _close_round(
+    item: Item, *, by, roles, today: dt.date, reply: Reply, action: str = "reply"
+) -> None:
     """Every lead unit has replied: the item is replied, its class follows the replies and
-    the proposers' evaluation window opens."""
+    the proposers' evaluation window opens. `action` is the item row taken: `reply` after
+    the last signature, `remaining_replied` after the staff withdrew the last unit that
+    had not replied (banli.handling.steering)."""
     record_class_change(
         item, to_class=_item_class(item), by=by, source=ClassChangeSource.REPLY, reply=reply
     )
@@ -656,7 +729,7 @@ def _close_round(item: Item, *, by, roles, today: dt.date, reply: Reply) -> None
         round=item.reply_round,
         signed_at__isnull=False,
     ).update(evaluation_due_on=item.evaluation_due_on)
-    advance(item, "reply", by=by, roles=roles, data={"result_class": item.result_class})
+    advance(item, action, by=by, roles=roles, data={"result_class": item.result_class})
 
 
 # 办理结果分类 ----------------------------------------------------------------------------------
@@ -972,6 +1045,12 @@ def evaluate(
     _lock_item(item)
     turn = evaluation_turn(item, evaluator(item, by))
     ratings = _ratings(turn, attitude, result, parts)
+    # 不满意 is said with a reason: the unit handles the item again on it, staff read it.
+    dissatisfied = any(Rating.UNSATISFIED in (a, r) for _reply, a, r in ratings)
+    if dissatisfied and not (comment or "").strip():
+        raise ValidationFailed(
+            _("Say why you are not satisfied: the unit and the staff read your reason.")
+        )
     overall = _worst(r for _reply, _attitude, r in ratings)
     roles = item_roles(by, item)
     rehandle = turn.decides and overall == Rating.UNSATISFIED and turn.round == 1
@@ -1012,7 +1091,9 @@ def evaluate(
         item.closure = Closure(_closure(item, turn, ratings))
         item.closed_on = clock.today()
         _save_item(item, "closure", "closed_on")
+        _close_co_handling(item)
         advance(item, "evaluate_close", by=by, roles=roles, reason=comment, data=data)
+        notices.closed(item, _current_lead_and_co(item), by=by)
     elif turn.relation == "cosigner":
         advance(item, "cosigner_evaluate", by=by, roles=roles, reason=comment, data=data)
     else:
@@ -1071,6 +1152,38 @@ def _start_rehandling(item: Item, assignments, *, by, roles, comment: str, data)
             data={"due_on": due.isoformat(), "months": months},
             fields=["due_on"],
         )
+    notices.rehandling(item, assignments, by=by, reason=comment, due_on=due)
+
+
+def _close_co_handling(item: Item) -> int:
+    """The item closes: every co-handling assignment still open (an opinion never sent, an
+    assignment never accepted or disputed) ends with it, each one history entry of the
+    system's, and an extension request it left waiting is refused, so nothing of a closed
+    item waits in a unit's inbox or the staff's queues. Called by each service that closes
+    an item, before the item's own closing entry."""
+    still_open = list(
+        item.assignments.select_for_update()
+        .filter(role=AssignmentRole.CO, state__in=OPEN_STATES)
+        .select_related("unit")
+        .order_by("id")
+    )
+    for assignment in still_open:
+        assignment.item = item
+        _advance(
+            assignment,
+            "close_with_item",
+            by=None,
+            roles={SYSTEM},
+            data={"item_closure": str(item.closure)},
+        )
+    if still_open:
+        # Stored as text, in the site's language, as a staff member's note is.
+        with translation.override(settings.LANGUAGE_CODE):
+            note = _("The item was closed.")
+        Extension.objects.filter(assignment__in=still_open, state=DecisionState.PENDING).update(
+            state=DecisionState.REFUSED, decided_at=clock.now(), decision_note=note
+        )
+    return len(still_open)
 
 
 @transaction.atomic
@@ -1083,7 +1196,9 @@ def close_unevaluated(item: Item, *, by=None) -> Item:
         raise InvalidTransition(_("The proposer may still evaluate this reply."))
     item.closure, item.closed_on = Closure.NOT_EVALUATED, clock.today()
     _save_item(item, "closure", "closed_on")
+    _close_co_handling(item)
     advance(item, "close_unevaluated", by=by, roles=roles)
+    notices.closed(item, _current_lead_and_co(item), by=by, expired_on=item.evaluation_due_on)
     return item
 
 
@@ -1098,16 +1213,6 @@ def close_expired_evaluations() -> int:
             continue  # evaluated at the last moment, while the sweep ran
         count += 1
     return count
-
-
-def mark_notices_read(*, by) -> int:
-    """The proposer has seen their notices (已读). Not a step of any case, so no history."""
-    profile = current_membership(user_of(by))
-    if profile is None or not profile.member_id:
-        raise NotAllowed(_("Only a deputy or member has notices."))
-    return Notice.objects.filter(member_id=profile.member_id, read_at__isnull=True).update(
-        read_at=clock.now()
-    )
 
 
 @transaction.atomic
@@ -1148,3 +1253,10 @@ def recompute_dispute_deadlines(*, by) -> int:
         )
         moved += 1
     return moved
+
+
+# Staff steering after assignment lives in its own module; its use cases are also reached
+# from here, the app's way in.
+from .steering import add_unit as add_unit  # noqa: E402
+from .steering import change_due_date as change_due_date  # noqa: E402
+from .steering import withdraw_assignment as withdraw_assignment  # noqa: E402

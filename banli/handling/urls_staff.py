@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from .views import evaluation, staff
+from .views import evaluation, staff, steering
 
 urlpatterns = [
     path("item/<int:pk>/assign/", staff.assign, name="assign"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("extension/<int:pk>/decide/", staff.decide_extension, name="decide_extension"),
     path("board/", staff.board, name="board"),
     path("item/<int:pk>/close/", staff.close, name="close"),
+    path("item/<int:pk>/add-unit/", steering.add_unit, name="add_unit"),
+    path("assignment/<int:pk>/withdraw/", steering.withdraw, name="withdraw"),
+    path("assignment/<int:pk>/due-date/", steering.change_due, name="change_due"),
     path("item/<int:pk>/evaluate/", evaluation.evaluate, name="evaluate"),
-    path("notices/read/", evaluation.notices_read, name="notices_read"),
 ]

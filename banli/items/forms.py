@@ -353,6 +353,35 @@ class ForwardForm(forms.Form):
         return data
 
 
+class AmendForm(forms.Form):
+    """Correct an accepted item (更正): its title, text and category, and why."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}))
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        error_messages={"required": _("Choose a category.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+    def __init__(self, *args, item: Item, **kwargs):
+        kwargs.setdefault(
+            "initial", {"title": item.title, "text": item.text, "category": item.category_id}
+        )
+        super().__init__(*args, **kwargs)
+        categories = Category.objects.filter(body_id=item.body_id)
+        self.fields["category"].queryset = categories
+        self.fields["category"].required = categories.exists()
+        if self.fields["category"].required:
+            self.fields["category"].empty_label = None  # an accepted item keeps a category
+
+
 # The workflow actions that take input, and the form each needs (the rest are one button).
 REASON_REQUIRED = {"return", "reject"}
 REASON_OPTIONAL = {"withdraw", "decline_cosign", "convert"}
@@ -360,6 +389,7 @@ REASON_OPTIONAL = {"withdraw", "decline_cosign", "convert"}
 
 # Every action that action_form gives a form.
 ACTIONS_WITH_FORMS = REASON_REQUIRED | REASON_OPTIONAL | {"reject", "forward", "accept", "merge"}
+ACTIONS_WITH_FORMS |= {"amend"}
 
 
 def takes_input(action: str) -> bool:
@@ -381,4 +411,6 @@ def action_form(action: str, item: Item, data=None, *, auto_id: str | bool = "id
         return AcceptForm(data, item=item, auto_id=auto_id)
     if action == "merge":
         return MergeForm(data, item=item, auto_id=auto_id)
+    if action == "amend":
+        return AmendForm(data, item=item, auto_id=auto_id)
     return None

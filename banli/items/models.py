@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from banli.bodies import terms
 from banli.bodies.access import current_membership
 from banli.bodies.models import (
     BODY_WIDE_READERS,
@@ -70,6 +71,8 @@ class ItemQuerySet(models.QuerySet):
         "replied",
         "opinion_sent",
         "rehandling",
+        # A co-handling assignment closed with its item: the unit still reads what it held.
+        "closed",
     )
 
     def private_drafts(self) -> "ItemQuerySet":
@@ -234,6 +237,8 @@ class Item(LabelledChoices):
             ),
             models.Index(fields=["body", "title", "id"], name="item_body_title"),
             models.Index(fields=["proposer"]),
+            # Searching by number (第81号) looks it up within the body (items.search).
+            models.Index(fields=["body", "number"], name="item_body_number"),
             models.Index(fields=["body", "next_due_on", "id"], name="item_body_due"),
             # The deadline board's replies waiting for evaluation, by evaluation deadline.
             models.Index(
@@ -245,6 +250,12 @@ class Item(LabelledChoices):
 
     def __str__(self) -> str:
         return f"{self.display_number} {self.title}"
+
+    def get_state_display(self) -> str:
+        """The state in the item's words: 已立案 for a proposal, 已受理 for a suggestion
+        (banli.bodies.terms); the kind tells the body's type, so no query."""
+        default = LabelledChoices._get_FIELD_display(self, self._meta.get_field("state"))
+        return str(terms.state_label(self.state, default, kind=self.kind))
 
     @property
     def display_number(self) -> str:

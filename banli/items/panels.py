@@ -5,6 +5,7 @@ why an item was not accepted and where it was forwarded."""
 from django.contrib.contenttypes.models import ContentType
 
 from banli.bodies.access import current_membership
+from banli.bodies.terms import action_label
 from banli.core import panels
 from banli.core.models import Attachment
 from banli.core.uploads import files_of
@@ -28,6 +29,7 @@ PAGE_ACTIONS = (
     "convert",
     "accept",
     "forward",
+    "amend",
 )
 AUDIENCE = {"lead_proposer", "cosigner", "staff"}
 
@@ -66,7 +68,7 @@ def _button(item: Item, transition: Transition, with_form: bool = True) -> dict:
     action = transition.action
     return {
         "action": action,
-        "label": transition.label,
+        "label": action_label(action, transition.label, item=item),
         "form": action_form(action, item, auto_id=f"a{item.pk}-{action}-%s") if with_form else None,
         "takes_input": takes_input(action),
         "danger": action in _DANGER,

@@ -33,7 +33,7 @@ from banli.core.history import record
 from banli.core.uploads import attach
 from banli.core.workflow import NEW, Transition
 
-from . import search
+from . import notices, search
 from .models import (
     Closure,
     CoSigner,
@@ -463,6 +463,7 @@ def submit(item: Item, *, by) -> Item:
     check_submission_rules(fresh)
     fresh.submitted_at = clock.now()
     _step(fresh, transition, by=by, fields=["submitted_at"])
+    notices.submitted(fresh, by=by)
     return _sync(item, fresh)
 
 
@@ -488,6 +489,7 @@ def receive(item: Item, *, by) -> Item:
 def return_for_revision(item: Item, *, by, reason: str) -> Item:
     fresh, transition = _decide(item, "return", by)
     _step(fresh, transition, by=by, reason=reason, fields=[])
+    notices.returned(fresh, by=by, reason=reason)
     return _sync(item, fresh)
 
 
@@ -526,6 +528,7 @@ def reject(item: Item, *, by, reason: str, ground: str = "") -> Item:
         decided_by=user_of(by),
         decided_at=clock.now(),
     )
+    notices.rejected(fresh, by=by, reason=explanation, ground=ground)
     return _sync(item, fresh)
 
 
@@ -597,6 +600,7 @@ def merge(item: Item, *, by, into: Item, reason: str = "") -> Item:
         data={"into": into.pk, "into_title": into.title},
         fields=["merged_into"],
     )
+    notices.merged(fresh, by=by, into=into)
     return _sync(item, fresh)
 
 
@@ -606,13 +610,71 @@ def convert_to_suggestion(item: Item, *, by, reason: str = "") -> Item:
     fresh, transition = _decide(item, "convert", by)
     fresh.kind = Kind.SUGGESTION
     fresh.converted_from_motion = True
+    data: dict = {"from": "motion", "to": "suggestion"}
+    fields = ["kind", "converted_from_motion"]
+    # "关于……的议案" is now "关于……的建议"; staff may still correct it (`amend_item`).
+    title = suggestion_title(fresh.title)
+    if title != fresh.title:
+        data["title"] = {"from": fresh.title, "to": title}
+        fresh.title = title
+        fresh.search_text = search.index_text(fresh.title, fresh.text)
+        fields += ["title", "search_text"]
+    _step(fresh, transition, by=by, reason=reason, data=data, fields=fields)
+    notices.converted(fresh, by=by)
+    return _sync(item, fresh)
+
+
+MOTION_ENDING, SUGGESTION_ENDING = "的议案", "的建议"
+
+
+def suggestion_title(title: str) -> str:
+    """A motion's title as a suggestion's: "…的议案" becomes "…的建议"; any other stays."""
+    if title.endswith(MOTION_ENDING):
+        return title[: -len(MOTION_ENDING)] + SUGGESTION_ENDING
+    return title
+
+
+# Correcting after acceptance
+
+
+@transaction.atomic
+def amend_item(
+    item: Item, *, by, title: str, text: str, category: Category | None = None, reason: str
+) -> Item:
+    """Staff correct an accepted item's title, text or category (更正) until it is closed,
+    with a reason; the history keeps each changed value before and after."""
+    fresh, transition = _decide(item, "amend", by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Please give a reason."))
+    _check_category(fresh.body_id, category)
+    if category is None and fresh.body.categories.exists():
+        raise ValidationFailed(_("Choose a category."))
+    title, text = _clean_text(title, text)
+    changed: dict[str, dict] = {}
+    if title != fresh.title:
+        changed["title"] = {"from": fresh.title, "to": title}
+    if text != fresh.text:
+        changed["text"] = {"from": fresh.text, "to": text}
+    if getattr(category, "pk", None) != fresh.category_id:
+        old = fresh.category
+        changed["category"] = {
+            "from": old.name if old else "",
+            "to": category.name if category else "",
+            "from_id": getattr(old, "pk", None),
+            "to_id": getattr(category, "pk", None),
+        }
+    if not changed:
+        raise ValidationFailed(_("Nothing was changed."))
+    fresh.title, fresh.text, fresh.category = title, text, category
+    fresh.search_text = search.index_text(title, text)
     _step(
         fresh,
         transition,
         by=by,
         reason=reason,
-        data={"from": "motion", "to": "suggestion"},
-        fields=["kind", "converted_from_motion"],
+        data={"changed": changed},
+        fields=["title", "text", "category", "search_text"],
     )
     return _sync(item, fresh)
 
@@ -657,6 +719,7 @@ def accept(
         data={"number": fresh.number},
         fields=["category", "is_public", "number", "number_label", "accepted_on"],
     )
+    notices.accepted(fresh, by=by)
     return _sync(item, fresh)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, attachments, browse, proposer, review, timeline
+from .views import actions, attachments, browse, proposer, review, similar, timeline
 
 app_name = "items"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("mine/", proposer.mine, name="mine"),
     path("new/", proposer.create, name="create"),
     path("members/", proposer.member_options, name="member_options"),
+    path("similar/", similar.similar_items, name="similar"),
     path("<int:pk>/edit/", proposer.edit, name="edit"),
     path("<int:pk>/do/<str:action>/", actions.item_action, name="action"),
     path("<int:pk>/cosigners/", actions.cosigner_status, name="cosigners"),

@@ -62,6 +62,15 @@ IS_MOTION = Guard(
 IS_PROPOSAL = Guard(
     lambda item: item.kind == "proposal", _("Only a proposal that was not accepted is forwarded.")
 )
+# Only a key item is unmarked or gets another supervising leader. The record is the
+# supervision app's (`Item.key_item`); asked by name, so this module imports nothing above it.
+IS_KEY = Guard(
+    lambda item: getattr(item, "key_item", None) is not None,
+    _("The item is not a key item."),
+)
+# Staff correct and steer an item after acceptance until it is closed (docs/architecture.md,
+# steering).
+AFTER_ACCEPTANCE = frozenset({S.ACCEPTED, *HANDLING})
 # Each invitee answers once: the answer an invitation already holds, per action.
 COSIGN_ANSWERS = {"confirm_cosign": "confirmed", "decline_cosign": "declined"}
 
@@ -123,6 +132,60 @@ ITEM_WORKFLOW = Workflow(
         ),
         _t("set_key", {S.ACCEPTED, *HANDLING}, None, {STAFF}, _("mark as a key item")),
         _t("assign", {S.ACCEPTED}, S.ASSIGNED, {STAFF}, _("assign")),
+        # Corrections and steering after acceptance, each with a reason (banli.items.services
+        # amend_item, banli.handling.steering, banli.supervision.services).
+        _t(
+            "amend",
+            AFTER_ACCEPTANCE,
+            None,
+            {STAFF},
+            _("correct the title, text or category"),
+            needs_reason=True,
+        ),
+        _t(
+            "add_unit",
+            {S.ASSIGNED, S.IN_HANDLING},
+            None,
+            {STAFF},
+            _("add a unit"),
+            needs_reason=True,
+        ),
+        _t(
+            "unset_key",
+            AFTER_ACCEPTANCE,
+            None,
+            {STAFF},
+            _("remove from the key items"),
+            needs_reason=True,
+            applies=IS_KEY,
+        ),
+        _t(
+            "change_key_leader",
+            AFTER_ACCEPTANCE,
+            None,
+            {STAFF},
+            _("change the supervising leader"),
+            needs_reason=True,
+            applies=IS_KEY,
+        ),
+        # Consequences of withdrawing a lead unit's assignment (banli.handling.steering): the
+        # lead units that remain have all replied, or none of them has accepted yet.
+        _t(
+            "remaining_replied",
+            {S.IN_HANDLING},
+            S.REPLIED,
+            {STAFF},
+            _("every remaining lead unit has replied"),
+            automatic=True,
+        ),
+        _t(
+            "back_to_assigned",
+            {S.IN_HANDLING},
+            S.ASSIGNED,
+            {STAFF},
+            _("no remaining lead unit has accepted yet"),
+            automatic=True,
+        ),
         # Consequences of the units' actions (banli.handling.services).
         _t(
             "start_handling",
@@ -173,3 +236,7 @@ register_label("item.reply", _("every lead unit has replied"))
 register_label("item.evaluate_close", _("evaluated the reply; the item is closed"))
 register_label("item.evaluate_rehandle", _("evaluated the reply as unsatisfied; re-handling"))
 register_label("item.cosigner_evaluate", _("a co-signer evaluated the reply"))
+register_label("item.amend", _("corrected the title, text or category"))
+register_label("item.add_unit", _("added a unit"))
+register_label("item.unset_key", _("removed the item from the key items"))
+register_label("item.change_key_leader", _("changed the supervising leader"))

@@ -31,6 +31,8 @@ def test_a_body_administrator_manages_the_body_in_the_pages(visits, screenshot, 
     admin = make_user(world.body, Role.BODY_ADMIN, username="body-admin")
     page = visits.login(admin)
     problems = _watch_console(page)
+    # The start page (工作台) leads to the administration.
+    page.locator(f'main a[href="{reverse("bodies:overview")}"]').first.click()
     expect(page.locator("main h1")).to_contain_text("Body administration")
 
     page.goto(visits.url(reverse("bodies:user_add")))

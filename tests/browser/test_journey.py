@@ -45,6 +45,13 @@ def unfold(page, form_path: str):
     return details.locator(f'form[action="{form_path}"]')
 
 
+def from_today(visits, page, path: str):
+    """Every role starts the day on the start page (工作台); its menu leads to the role's pages."""
+    expect(page).to_have_url(visits.url(reverse("home")))
+    page.locator(f'nav.mainnav a[href="{path}"]').first.click()
+    expect(page).to_have_url(visits.url(path))
+
+
 def state_of(item) -> str:
     item.refresh_from_db()
     return item.state
@@ -58,7 +65,7 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
 
     # 1. The deputy writes the suggestion and invites a co-signer.
     as_deputy = visits.login(deputy)
-    expect(as_deputy).to_have_url(visits.url(reverse("items:mine")))
+    from_today(visits, as_deputy, reverse("items:mine"))
     as_deputy.locator(f'nav.mainnav a[href="{reverse("items:create")}"]').click()
     form = as_deputy.locator("main form.form")
     form.locator("#id_kind").select_option("suggestion")
@@ -80,7 +87,7 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
 
     # 2. The co-signer confirms from their start page.
     as_cosigner = visits.login(cosigner)
-    expect(as_cosigner).to_have_url(visits.url(reverse("items:mine")))
+    from_today(visits, as_cosigner, reverse("items:mine"))
     confirm = reverse("items:action", args=[item.pk, "confirm_cosign"])
     action_button(as_cosigner, confirm).click()
     expect(success(as_cosigner)).to_contain_text("You confirmed co-signing this item.")
@@ -98,7 +105,7 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
     # 4. The staff take it in, accept it, mark it key and assign it.
     as_staff = visits.login(staff)
     review = reverse("items:review")
-    expect(as_staff).to_have_url(visits.url(review))
+    from_today(visits, as_staff, review)
     expect(as_staff.locator(f'main article a[href="{item_url}"]')).to_be_visible()
     screenshot(as_staff, "staff-review")
     action_button(as_staff, reverse("items:action", args=[item.pk, "receive"])).click()
@@ -154,7 +161,7 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
     # 5. The co-handling unit accepts in its inbox and sends its opinion to the lead unit.
     as_co = visits.login(co_coord)
     inbox = reverse("handling:inbox")
-    expect(as_co).to_have_url(visits.url(inbox))
+    from_today(visits, as_co, inbox)
     action_button(as_co, reverse("handling:assignment_action", args=[co.pk, "accept"])).click()
     expect(success(as_co)).to_contain_text("The assignment is accepted")
     as_co.goto(visits.url(item_url))
@@ -168,7 +175,7 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
 
     # 6. The lead unit accepts, names the handler; the handler meets the deputy and drafts.
     as_coord = visits.login(lead_coord)
-    expect(as_coord).to_have_url(visits.url(inbox))
+    from_today(visits, as_coord, inbox)
     expect(as_coord.locator(f'main a[href="{item_url}"]')).to_be_visible()
     screenshot(as_coord, "unit-coordinator-inbox")
     action_button(as_coord, reverse("handling:assignment_action", args=[lead.pk, "accept"])).click()
@@ -186,7 +193,7 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
     assert lead.handler == handler and lead.state == "handling"
 
     as_handler = visits.login(handler)
-    expect(as_handler).to_have_url(visits.url(reverse("handling:unit_items")))
+    from_today(visits, as_handler, reverse("handling:unit_items"))
     expect(as_handler.locator("tr.unit-mine-row")).to_have_count(1)
     screenshot(as_handler, "unit-handler-items")
     as_handler.locator(f'tr.unit-mine-row a[href="{item_url}"]').click()
@@ -210,10 +217,12 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
     # 7. The unit leader signs it in the signing queue: the reply goes to the deputies.
     as_leader = visits.login(leader)
     signing = reverse("handling:signing")
-    expect(as_leader).to_have_url(visits.url(signing))
+    from_today(visits, as_leader, signing)
     expect(as_leader.locator("main .unit-reply .badge.cls")).to_have_text("B")
     screenshot(as_leader, "unit-leader-signing")
     sign = reverse("handling:assignment_action", args=[lead.pk, "sign_reply"])
+    # Signing is confirmed: the box beside the button says the draft was read.
+    as_leader.locator(f"#id_a{lead.pk}_confirm").check()
     action_button(as_leader, sign).click()
     expect(success(as_leader)).to_contain_text("The reply is signed and sent to the proposers.")
     expect(action_button(as_leader, sign)).to_have_count(0)
@@ -240,6 +249,7 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
     draft_reply(as_handler, "A", SECOND_REPLY)
     as_leader.goto(visits.url(signing))
     expect(as_leader.locator("main .unit-reply .badge.cls")).to_have_text("A")
+    as_leader.locator(f"#id_a{lead.pk}_confirm").check()
     action_button(as_leader, sign).click()
     expect(success(as_leader)).to_contain_text("The reply is signed and sent to the proposers.")
     assert state_of(item) == "replied"
@@ -286,7 +296,7 @@ def test_a_suggestion_goes_round_the_whole_loop(visits, screenshot, world, other
 
     # The supervising leader follows the key item from their start page.
     as_supervisor = visits.login(world.supervisor)
-    expect(as_supervisor).to_have_url(visits.url(reverse("supervision:mine")))
+    from_today(visits, as_supervisor, reverse("supervision:mine"))
     expect(as_supervisor.locator(f'main a[href="{item_url}"]')).to_be_visible()
     expect(as_supervisor.locator("#count-closed")).to_have_text("1")
     screenshot(as_supervisor, "supervisor-mine")

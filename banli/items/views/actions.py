@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from banli.bodies.terms import action_label, term
 from banli.core.errors import DomainError
 from banli.core.web import show_refusal
 
@@ -61,7 +62,12 @@ ACTIONS = {
     "forward": Action(
         services.forward_refused, _("The proposal was forwarded; the proposer sees where.")
     ),
+    "amend": Action(services.amend_item, _("The correction was recorded with its reason.")),
 }
+
+
+# Messages in the item's own words (banli.bodies.terms: 已立案 / 已受理 / 已列为议案).
+TERMED = {"accept": "accepted_as", "reject": "rejected_done"}
 
 
 def _next(request) -> str:
@@ -111,7 +117,8 @@ def item_action(request, pk, action):
             return _form_page(request, item, action, form)
         return _back(request, item)
     item.refresh_from_db()
-    messages.success(request, str(spec.success) % {"number": item.display_number})
+    success = term(TERMED[action], item=item) if action in TERMED else spec.success
+    messages.success(request, str(success) % {"number": item.display_number})
     return _back(request, item)
 
 
@@ -119,7 +126,11 @@ def _form_page(request, item: Item, action: str, form):
     """The action's form again, with what was wrong next to the field."""
     context = {
         "item": item,
-        "action": {"action": action, "label": ITEM_WORKFLOW[action].label, "form": form},
+        "action": {
+            "action": action,
+            "label": action_label(action, ITEM_WORKFLOW[action].label, item=item),
+            "form": form,
+        },
         "next": _next(request),
     }
     return render(request, "items/action.html", context)

@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_object
 from django.http import Http404
 from django.shortcuts import render
 
+from banli.bodies.terms import timeline_words
 from banli.core import panels, timeline
 from banli.core.models import HistoryEntry
 from banli.core.web import page_of
@@ -83,7 +84,7 @@ def item_detail(request, pk):
     context = {
         "item": item,
         "roles": roles,
-        "timeline": timeline.rows(recent),
+        "timeline": timeline.rows(recent, timeline_words(item)),
         "timeline_older": older,
         "timeline_total": total,
         "panels": panels.panels_for(request, item, roles),

@@ -45,14 +45,10 @@ def _refused(member):
     )
 
 
-@login_required
-def mine(request):
-    """我的: what waits for me first, then my items by state, then what I was told."""
-    profile = current_membership(request.user)
-    member = profile.member if profile else None
-    if member is None:
-        raise PermissionDenied
-    invitations = (
+def open_invitations(member):
+    """The invitations to co-sign this proposer has not answered, on items still open to
+    co-signing, the oldest first (also counted on the start page, `banli.desk`)."""
+    return (
         CoSigner.objects.filter(
             member=member,
             confirmed_at__isnull=True,
@@ -62,6 +58,16 @@ def mine(request):
         .select_related("item", "item__proposer", "item__session")
         .order_by("invited_at", "id")
     )
+
+
+@login_required
+def mine(request):
+    """我的: what waits for me first, then my items by state, then what I was told."""
+    profile = current_membership(request.user)
+    member = profile.member if profile else None
+    if member is None:
+        raise PermissionDenied
+    invitations = open_invitations(member)
     # The replies to evaluate and the notices are handling's sections (`items.start_page`).
     sections = start_page.sections_for(request, member)
     returned = [

@@ -101,6 +101,15 @@ def merge_candidates(request, pk):
     elif words:
         candidates = search.search_items(candidates, words).order_by("-search_rank", "-id")
     else:
-        candidates = candidates.order_by("-submitted_at", "-id")
+        # Nothing typed yet: the open items most like this one first (the list a proposer
+        # saw beside the draft, items.views.similar), then the newest.
+        similar = search.similar_items(candidates, item.title, item.text, CANDIDATES_SHOWN)
+        found = {c.pk: c for c in candidates.filter(pk__in=similar)}
+        ranked = [found[pk] for pk in similar if pk in found]
+        newest = candidates.exclude(pk__in=similar).order_by("-submitted_at", "-id")
+        shown = ranked + list(newest[: CANDIDATES_SHOWN - len(ranked)])
+        return render(
+            request, "items/_merge_candidates.html", {"item": item, "candidates": shown, "q": ""}
+        )
     context = {"item": item, "candidates": candidates[:CANDIDATES_SHOWN], "q": words}
     return render(request, "items/_merge_candidates.html", context)

@@ -5,6 +5,7 @@ rows replaces the link that asked for it."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from banli.bodies.terms import timeline_words
 from banli.core import timeline
 from banli.core.models import HistoryEntry
 
@@ -23,7 +24,7 @@ def item_timeline(request, pk):
     older = timeline.cursor_of(entries[timeline.PAGE - 1]) if len(entries) > timeline.PAGE else None
     context = {
         "item": item,
-        "rows": timeline.rows(entries[: timeline.PAGE]),
+        "rows": timeline.rows(entries[: timeline.PAGE], timeline_words(item)),
         "older": older,
         "before": before,
     }
