@@ -37,8 +37,7 @@ def start(request):
 @login_required
 def to_assign(request):
     """待交办: the body's accepted items, the longest waiting first, each with the way to
-        its assignment (交办); the body's accepted items from the (body, state, …) index, paged by
-    keys."""
+    its assignment (交办), read from the (body, state, …) index and paged by keys."""
     profile = current_membership(request.user)
     if profile is None or not profile.has_role("staff"):
         raise PermissionDenied

@@ -4,6 +4,9 @@ has no `contains` (a body has tens of staff and a unit a handful of people)."""
 
 from collections.abc import Iterable
 
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+
 from banli.bodies.models import Membership
 
 
@@ -16,6 +19,15 @@ def with_role(body_id: int, *roles: str, unit_id: int | None = None) -> list[int
     rows = _active(body_id)
     if unit_id is not None:
         rows = rows.filter(unit_id=unit_id)
+    else:
+        # A body's staff among its thousands of deputies' and units' memberships: the
+        # database keeps only the rows naming one of the roles (the JSON list as text holds
+        # each code in quotes), so the few staff rows are read, not every membership.
+        text = Cast("roles", TextField())
+        named = Q()
+        for role in roles:
+            named |= Q(roles_text__contains=f'"{role}"')
+        rows = rows.annotate(roles_text=text).filter(named)
     wanted = set(roles)
     return [user_id for user_id, held in rows.values_list("user_id", "roles") if wanted & set(held)]
 

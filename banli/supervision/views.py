@@ -94,11 +94,7 @@ def key_items(request):
 @login_required
 def mark_key(request, pk):
     """Choose an item for key supervision; the form is on the item page, errors come here."""
-    item = readable_item(request, pk)
-    roles = item_roles(request.user, item)
-    if "staff" not in roles:
-        raise PermissionDenied
-    ITEM_WORKFLOW.check("set_key", item.state, roles)
+    item = _staff_item(request, pk, "set_key")
     form = MarkKeyForm(request.POST if request.method == "POST" else None, body=item.body)
     if request.method == "POST" and form.is_valid():
         key = run(
@@ -127,13 +123,18 @@ def mark_key(request, pk):
     )
 
 
-def _key_step(request, pk, action: str):
+def _staff_item(request, pk, action: str):
     """The item (404 outside the body), for staff only (403), where `action` applies."""
     item = readable_item(request, pk)
     roles = item_roles(request.user, item)
     if "staff" not in roles:
         raise PermissionDenied
     ITEM_WORKFLOW.check(action, item.state, roles, item)
+    return item
+
+
+def _key_step(request, pk, action: str):
+    item = _staff_item(request, pk, action)
     return item, item.key_item
 
 
