@@ -18,7 +18,18 @@ from banli.items.models import Item
 from .factories import on
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["core", "bodies", "notices", "items", "handling", "supervision", "batch", "desk"]
+LAYERS = [
+    "core",
+    "bodies",
+    "notices",
+    "delivery",
+    "items",
+    "handling",
+    "supervision",
+    "reminders",
+    "batch",
+    "desk",
+]
 
 
 def imported_modules(source: str, module: str) -> set[str]:

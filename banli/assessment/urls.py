@@ -1,0 +1,5 @@
+"""Routes of banli.assessment."""
+
+app_name = "assessment"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Routes of banli.delivery."""
+
+app_name = "delivery"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Routes of banli.followup."""
+
+app_name = "followup"
+
+urlpatterns: list = []

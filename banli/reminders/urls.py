@@ -1,0 +1,5 @@
+"""Routes of banli.reminders."""
+
+app_name = "reminders"
+
+urlpatterns: list = []
