@@ -19,6 +19,10 @@ run: install
 	$(BIN)/banli migrate --noinput
 	$(BIN)/banli demo
 	$(BIN)/banli collectstatic --noinput -v 0
+	@# The background worker (deliveries, deadline scans, heavy jobs) runs beside the web
+	@# server and is stopped with it, however runserver ends.
+	$(BIN)/banli worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/banli runserver 127.0.0.1:8000
 
 # Debian's Chromium for the browser tests; never a browser download.

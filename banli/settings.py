@@ -463,3 +463,60 @@ LOGGING = {
 }
 
 BANLI_SITE_NAME = _("banli")
+
+# ---------------------------------------------------------------------------------------------
+# Background work and delivery (banli.delivery; docs/architecture.md, "Delivery and the worker")
+#
+# Tasks use the API of Django's tasks framework (the django-tasks backport). The embedded
+# default is a queue in the database (django-tasks-db), worked by `banli worker`, which
+# `make run` starts beside the web server: no extra server. BANLI_TASKS=rq moves the same
+# tasks to RQ on Redis (BANLI_RQ_URL, else BANLI_REDIS_URL, else the local Redis), with as
+# many `banli worker` processes as wanted.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+BANLI_TASKS = os.environ.get("BANLI_TASKS", "db").strip().lower() or "db"
+if BANLI_TASKS == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        "default": {
+            "URL": os.environ.get("BANLI_RQ_URL", "").strip()
+            or REDIS_URL
+            or "redis://127.0.0.1:6379/0",
+            "DEFAULT_TIMEOUT": env_int("BANLI_TASK_TIMEOUT", 1800),
+        }
+    }
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif BANLI_TASKS == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured(f"BANLI_TASKS must be db or rq, not {BANLI_TASKS!r}")
+
+# Links in e-mail and SMS point here (the address people open the site at).
+BANLI_SITE_URL = os.environ.get("BANLI_SITE_URL", "http://127.0.0.1:8000").strip()
+# E-mail through Django's mail backends: SMTP when BANLI_EMAIL_HOST is set, else files under
+# var/mail/ (one per message, to read what would have been sent); tests use locmem.
+EMAIL_HOST = os.environ.get("BANLI_EMAIL_HOST", "").strip()
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("BANLI_EMAIL_PORT", 25)
+    EMAIL_HOST_USER = os.environ.get("BANLI_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("BANLI_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("BANLI_EMAIL_TLS", False)
+    EMAIL_USE_SSL = env_bool("BANLI_EMAIL_SSL", False)
+    EMAIL_TIMEOUT = env_int("BANLI_EMAIL_TIMEOUT", 20)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("BANLI_EMAIL_FROM", "banli@localhost")
+# SMS: a dotted path to a backend of banli.delivery.sms. The default only logs; the JSON
+# gateway needs BANLI_SMS_GATEWAY_URL and BANLI_SMS_GATEWAY_TOKEN.
+BANLI_SMS_BACKEND = os.environ.get("BANLI_SMS_BACKEND", "banli.delivery.sms.LoggingBackend")
+BANLI_SMS_GATEWAY_URL = os.environ.get("BANLI_SMS_GATEWAY_URL", "").strip()
+BANLI_SMS_GATEWAY_TOKEN = os.environ.get("BANLI_SMS_GATEWAY_TOKEN", "").strip()
+# A failed send is retried after these delays (seconds, the last repeating) and ends as
+# failed after BANLI_DELIVERY_MAX_ATTEMPTS; a claim older than the lease (a worker that
+# died while sending) is marked failed, never resent automatically.
+BANLI_DELIVERY_MAX_ATTEMPTS = env_int("BANLI_DELIVERY_MAX_ATTEMPTS", 5)
+BANLI_DELIVERY_BACKOFF_SECONDS = [
+    int(part) for part in env_list("BANLI_DELIVERY_BACKOFF_SECONDS", "60,300,1500,7500")
+]
+BANLI_DELIVERY_LEASE_SECONDS = env_int("BANLI_DELIVERY_LEASE_SECONDS", 900)
