@@ -15,7 +15,6 @@ from banli.items import services as items
 from banli.notices import channels
 from banli.notices.models import Notice
 from banli.supervision import services as supervision
-from banli.supervision.notices import tell_overdue
 
 from .factories import World, make_proposer, on
 
@@ -312,19 +311,6 @@ def test_the_end_of_the_evaluation_window_is_the_staffs_notice(world):
         assert handling.close_expired_evaluations() == 1
     assert told("evaluation.expired") == {world.staff}
     assert told("item.closed") == {world.deputy}
-
-
-def test_a_key_item_past_its_due_date_is_told_to_its_leader_once(world, elsewhere):
-    with on(START):
-        item = world.assigned()
-        supervision.mark_key(item, by=world.staff, supervisor=world.supervisor)
-    with on(D(2026, 6, 1)):
-        assert tell_overdue() == 0
-    with on(D(2026, 6, 10)):
-        assert tell_overdue() == 1
-        assert tell_overdue() == 0  # the next run the same day, or the next day: once
-    assert told("key.overdue") == {world.supervisor}
-    assert "June 2, 2026" in message("key.overdue", world.supervisor)
 
 
 def test_staff_corrections_tell_the_units_concerned(world):

@@ -1,6 +1,6 @@
 """The steps staff and units take on many records at once, each through the single-record
-service: receive, accept with a category, assign to the same units, mark key; a unit's
-acceptance of its new assignments.
+service: receive, accept with a category, assign to the same units, mark key, remind the
+units (催办); a unit's acceptance of its new assignments.
 
 Each record is its own transaction (decided, docs/architecture.md "Batch work"): one that
 fails is reported with the service's message and the others stay done, as if the user had
@@ -83,8 +83,26 @@ class BatchKeyForm(MarkKeyForm):
         return {
             "supervisor": data["supervisor"].pk,
             "lead_handler": data.get("lead_handler", ""),
+            "committee": data.get("committee", ""),
             "note": data.get("note", ""),
         }
+
+
+class BatchChaseForm(forms.Form):
+    """催办 of many items: one note to every unit still handling each of them."""
+
+    note = forms.CharField(
+        label=gettext_lazy("Note to the units"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
+    )
+
+    def __init__(self, data=None, *, body):
+        super().__init__(data, auto_id="chase_%s")
+
+    def params(self) -> dict:
+        return {"note": self.cleaned_data.get("note", "")}
 
 
 def _units(body, ids) -> list[Unit]:
@@ -118,8 +136,20 @@ def _resolve_key(body, params) -> dict:
     return {
         "supervisor": supervisor,
         "lead_handler": params["lead_handler"],
+        # A batch started before the committee existed carries none.
+        "committee": params.get("committee", ""),
         "note": params["note"],
     }
+
+
+def _resolve_chase(body, params) -> dict:
+    return {"note": params.get("note", "")}
+
+
+def _chased_today(item) -> bool:
+    """Every unit still handling the item was reminded today: a second run says so."""
+    owing = {a.unit_id for a in supervision.open_assignments(item)}
+    return bool(owing) and owing <= supervision.chased_today(item)
 
 
 def _no_params(body, params) -> dict:
@@ -188,6 +218,17 @@ ACTIONS = {
             done=lambda item: KeyItem.objects.filter(item=item).exists(),
             apply=lambda item, by, **kw: supervision.mark_key(item, by=by, **kw),
             states=ITEM_WORKFLOW["set_key"].sources,
+        ),
+        BatchAction(
+            "chase",
+            gettext_lazy("Remind the units"),
+            gettext_lazy("every unit already reminded today"),
+            frozenset({"items"}),
+            BatchChaseForm,
+            _resolve_chase,
+            done=_chased_today,
+            apply=lambda item, by, **kw: supervision.chase(item, by=by, **kw),
+            states=supervision.CHASE_STATES,
         ),
         BatchAction(
             "accept_assignment",

@@ -8,4 +8,4 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     def ready(self) -> None:
-        from . import notices, panels  # noqa: F401
+        from . import notices, panels, services  # noqa: F401

@@ -4,6 +4,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from banli.items.forms import AttachmentsField, ModelMultipleChoiceField
+from banli.items.models import Item
+
+from .models import ActivityKind
+from .words import word
+
 
 def supervisors_of(body):
     """The body's supervising leaders (督办领导): active users holding the supervisor role."""
@@ -42,6 +48,12 @@ class MarkKeyForm(forms.Form):
         max_length=60,
         help_text=_("For example the vice-mayor in charge; leave empty if none."),
     )
+    committee = forms.CharField(
+        label=_("Supervising committee"),
+        required=False,
+        max_length=60,
+        help_text=_("The committee that follows the item; leave empty if none."),
+    )
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -52,6 +64,15 @@ class MarkKeyForm(forms.Form):
     def __init__(self, data=None, *, body, auto_id="id_%s"):
         super().__init__(data, auto_id=auto_id)
         self.fields["supervisor"].queryset = supervisors_of(body)
+        in_body_words(self, body)
+
+
+def in_body_words(form, body) -> None:
+    """The lead-handling leader and the committee are named as the body names them (领办 at
+    a congress, 包案督办 at a CPPCC: banli.supervision.words)."""
+    form.fields["lead_handler"].label = word("lead_handler", body=body)
+    form.fields["lead_handler"].help_text = word("lead_handler_help", body=body)
+    form.fields["committee"].label = word("committee", body=body)
 
 
 class KeyItemFilterForm(forms.Form):
@@ -80,7 +101,7 @@ class UnmarkKeyForm(forms.Form):
 
 
 class ChangeLeaderForm(forms.Form):
-    """Another supervising leader (and lead-handling leader) for a key item, and why."""
+    """Another supervising leader (lead-handling leader, committee) for a key item, and why."""
 
     supervisor = LeaderChoiceField(
         label=_("Supervising leader"),
@@ -93,6 +114,11 @@ class ChangeLeaderForm(forms.Form):
         max_length=60,
         help_text=_("For example the vice-mayor in charge; leave empty if none."),
     )
+    committee = forms.CharField(
+        label=_("Supervising committee"),
+        required=False,
+        max_length=60,
+    )
     reason = forms.CharField(
         label=_("Reason"),
         max_length=2000,
@@ -101,6 +127,101 @@ class ChangeLeaderForm(forms.Form):
     )
 
     def __init__(self, data=None, *, body, key, auto_id="id_%s"):
-        initial = {"supervisor": key.supervisor_id, "lead_handler": key.lead_handler}
+        initial = {
+            "supervisor": key.supervisor_id,
+            "lead_handler": key.lead_handler,
+            "committee": key.committee,
+        }
         super().__init__(data, auto_id=auto_id, initial=initial)
         self.fields["supervisor"].queryset = supervisors_of(body)
+        in_body_words(self, body)
+
+
+class KeyItemChoiceField(ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.display_number} {obj.title}".strip()
+
+
+class ActivityForm(forms.Form):
+    """督办活动: what was held, when, by whom, on which key items, with its files."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    held_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    items = KeyItemChoiceField(
+        label=_("Key items"),
+        queryset=Item.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one key item.")},
+    )
+    participants = forms.CharField(
+        label=_("Participants"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
+        help_text=_("Leaders, committee members, units and deputies or members who took part."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What was found, said and asked of the units."),
+    )
+    files = AttachmentsField(label=_("Files"))
+
+    def __init__(self, data=None, files=None, *, key_items, initial=None):
+        super().__init__(data, files, initial=initial)
+        self.fields["items"].queryset = key_items
+
+
+class WithdrawActivityForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+
+class ActivityFilterForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+
+    def __init__(self, data=None, *, years):
+        super().__init__(data)
+        self.fields["year"].choices = [(y, y) for y in years]
+        self.fields["kind"].choices = [("", _("All kinds")), *ActivityKind.choices]
+
+    def chosen(self, name):
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data.get(name) or None
+        return None
+
+
+class UnitChoiceField(ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class ChaseForm(forms.Form):
+    """催办: which of the item's units to remind, and what to tell them."""
+
+    units = UnitChoiceField(
+        label=_("Units to remind"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one unit.")},
+    )
+    note = forms.CharField(
+        label=_("Note to the units"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "short"}),
+    )
+
+    def __init__(self, data=None, *, units, initial=None):
+        super().__init__(data, initial=initial)
+        self.fields["units"].queryset = units

@@ -1,15 +1,14 @@
 """What the supervising leader of a key item (重点督办) is told: that they supervise it, that
-it is overdue, that its proposer is not satisfied. The daily sweep `tell_overdue` is run by
-`banli notify_overdue` (the worker of docs/architecture.md "Notices" schedules it)."""
+it is overdue, that its proposer is not satisfied. The overdue notice is sent by the
+deadline scan (banli.reminders, rule `reply.overdue`), once per key item and due date."""
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from banli.core import clock
+from banli.bodies.models import Role
 from banli.handling import notices as handling_notices
+from banli.notices import recipients
 from banli.notices.kinds import Kind, register
-from banli.notices.models import Notice
 from banli.notices.services import notify
 
 from .models import KeyItem
@@ -17,6 +16,7 @@ from .models import KeyItem
 KEY_MARKED = "key.marked"
 KEY_OVERDUE = "key.overdue"
 KEY_DISSATISFIED = "key.dissatisfied"
+CHASED = "supervision.chase"
 
 register(
     Kind(KEY_MARKED, _("Key item"), _("You supervise %(item)s as a key item of %(year)s.")),
@@ -26,9 +26,13 @@ register(
         _("Key item: dissatisfied"),
         _("The proposer of your key item %(item)s is not satisfied with the reply: %(reason)s"),
     ),
+    # 催办: to each reminded unit's coordinators, leaders and named handler.
+    Kind(
+        CHASED,
+        _("Reminder to handle"),
+        _("%(unit)s is reminded to speed up the handling of %(item)s, due by %(due_on)s. %(note)s"),
+    ),
 )
-
-OPEN_STATES = ("assigned", "in_handling", "rehandling")
 
 
 def _page(item) -> str:
@@ -48,6 +52,28 @@ def marked(key: KeyItem, *, by) -> None:
     )
 
 
+def chased(item, assignments, *, by, note: str) -> None:
+    """催办: one unit's coordinators and leaders hear of it, and the handler it named."""
+    unit = assignments[0].unit
+    readers = recipients.with_role(
+        item.body_id, str(Role.UNIT_COORDINATOR), str(Role.UNIT_LEADER), unit_id=unit.pk
+    )
+    readers += [a.handler_id for a in assignments if a.handler_id is not None]
+    notify(
+        readers,
+        CHASED,
+        body=item.body,
+        item=item,
+        url=_page(item),
+        params={
+            "unit": unit.name,
+            "due_on": min(a.due_on for a in assignments).isoformat(),
+            "note": note,
+        },
+        by=by,
+    )
+
+
 def dissatisfied(item, *, by, reason: str) -> None:
     key = KeyItem.objects.filter(item_id=item.pk).first()
     if key is not None:
@@ -63,35 +89,3 @@ def dissatisfied(item, *, by, reason: str) -> None:
 
 
 handling_notices.listen("dissatisfied", dissatisfied)
-
-
-@transaction.atomic
-def tell_overdue() -> int:
-    """Tell each supervising leader once per due date that their key item is past it."""
-    today = clock.today()
-    late = list(
-        KeyItem.objects.filter(item__next_due_on__lt=today, item__state__in=OPEN_STATES)
-        .select_related("item", "item__body")
-        .order_by("id")
-    )
-    told = {
-        (item_id, recipient_id, (params or {}).get("due_on"))
-        for item_id, recipient_id, params in Notice.objects.filter(
-            kind=KEY_OVERDUE, item_id__in=[k.item_id for k in late]
-        ).values_list("item_id", "recipient_id", "params")
-    }
-    count = 0
-    for key in late:
-        due = key.item.next_due_on.isoformat()
-        if (key.item_id, key.supervisor_id, due) in told:
-            continue
-        notify(
-            [key.supervisor_id],
-            KEY_OVERDUE,
-            body=key.item.body,
-            item=key.item,
-            url=_page(key.item),
-            params={"due_on": due},
-        )
-        count += 1
-    return count
