@@ -6,3 +6,6 @@ class AssessmentConfig(AppConfig):
     name = "banli.assessment"
     label = "assessment"
     verbose_name = _("Third-party evaluation")
+
+    def ready(self) -> None:
+        from . import notices, panels  # noqa: F401
