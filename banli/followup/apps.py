@@ -6,3 +6,6 @@ class FollowupConfig(AppConfig):
     name = "banli.followup"
     label = "followup"
     verbose_name = _("Follow-up")
+
+    def ready(self) -> None:
+        from . import notices  # noqa: F401
