@@ -17,25 +17,36 @@ NAV = [
     ("staff", "handling:extensions", _("Extensions")),
     ("staff", "handling:board", _("Deadlines")),
     ("staff", "supervision:key_items", _("Key items")),
+    ("staff", "followup:rounds", _("Follow-up")),
+    ("staff", "assessment:list", _("Third-party evaluation")),
     ("unit_coordinator", "handling:inbox", _("New assignments")),
     ("unit_coordinator", "handling:unit_items", _("Our items")),
+    ("unit_coordinator", "followup:unit_items", _("Follow-up")),
     ("unit_handler", "handling:unit_items", _("Our items")),
     ("unit_leader", "handling:signing", _("To sign")),
     ("unit_leader", "handling:unit_items", _("Our items")),
+    ("unit_leader", "followup:unit_items", _("Follow-up")),
     # Leaders and auditors read these lists and do not act on them: a leader the rows of the
     # key items they supervise, an auditor every row of the body.
     ("supervisor", "supervision:mine", _("Under my supervision")),
+    ("supervisor", "supervision:activities", _("Supervision activities")),
+    ("supervisor", "followup:rounds", _("Follow-up")),
     ("supervisor", "handling:board", _("Deadlines")),
     ("supervisor", "handling:disputes", _("Disputes")),
     ("supervisor", "handling:extensions", _("Extensions")),
     ("auditor", "handling:board", _("Deadlines")),
     ("auditor", "supervision:key_items", _("Key items")),
+    ("auditor", "followup:rounds", _("Follow-up")),
     ("auditor", "handling:disputes", _("Disputes")),
     ("auditor", "handling:extensions", _("Extensions")),
     # A body's administrator manages its people and settings (机关管理); the rest of the
     # administration pages are reached from the overview.
     ("body_admin", "bodies:overview", _("Body administration")),
     ("body_admin", "bodies:users", _("Users")),
+    ("body_admin", "reminders:rules", _("Reminder rules")),
+    ("body_admin", "delivery:outbox", _("Outbox")),
+    # A third-party evaluator (第三方评估) works only on the items commissioned to them.
+    ("evaluator", "assessment:mine", _("My evaluations")),
 ]
 TODAY = ("home", pgettext_lazy("start page", "Today"))
 SEARCH = ("items:list", _("Search"))

@@ -117,3 +117,93 @@ def test_same_seed_same_titles():
 
     first = titles()
     assert first and first == titles()
+
+
+def test_the_supervision_year_is_in_the_target_body(manifest):
+    from banli.assessment.models import AssessedItem, Assessment, Score
+    from banli.delivery.models import Delivery
+    from banli.followup.models import FollowUpRound, RoundItem
+    from banli.followup.services import summary
+    from banli.handling.models import ResultClassChange
+    from banli.notices.models import Notice
+    from banli.reminders.models import ReminderSent
+    from banli.supervision.models import KeyItem, SupervisionActivity
+
+    body = manifest["target"]["body_id"]
+    ids = manifest["supervision"]
+    # Activities on the body's key items, through the many-to-many table, with committees.
+    activities = SupervisionActivity.objects.filter(body_id=body)
+    assert activities.exists() and ids["activity_id"] in set(
+        activities.values_list("id", flat=True)
+    )
+    through = SupervisionActivity.items.through.objects.filter(supervisionactivity__body_id=body)
+    assert through.exists()
+    assert set(through.values_list("item_id", flat=True)) <= set(
+        KeyItem.objects.values_list("item_id", flat=True)
+    )
+    assert not KeyItem.objects.filter(committee="").exists()
+    assert Item.objects.get(pk=ids["open_key_item_id"]).state in {
+        "assigned",
+        "in_handling",
+        "rehandling",
+    }
+    # Closed rounds; each conversion is a follow-up class change naming its round, and the
+    # round's summary counts them.
+    rounds = FollowUpRound.objects.filter(body_id=body)
+    assert rounds.count() >= 1 and set(rounds.values_list("state", flat=True)) == {"closed"}
+    converted = RoundItem.objects.exclude(class_confirmed="").select_related("change", "round")
+    for entry in converted:
+        assert entry.change.source == "follow_up"
+        assert entry.change.round_ref == f"followup:{entry.round_id}"
+        assert entry.change.to_class == entry.class_confirmed == entry.item.result_class
+    for round_ in FollowUpRound.objects.all():
+        moved = sum(n for row in summary(round_).rows for _cls, n in row.conversions)
+        assert moved == RoundItem.objects.filter(round=round_).exclude(class_confirmed="").count()
+    assert ResultClassChange.objects.filter(source="follow_up").count() == converted.count()
+    # Cross-year: class B planned past the year.
+    assert Item.objects.filter(is_cross_year=True).exclude(result_class__in=["A", "B"]).count() == 0
+    # One SMS per notice, most sent; failures say why.
+    assert Delivery.objects.count() == Notice.objects.count() > 0
+    assert Delivery.objects.filter(state="sent").count() > Delivery.objects.count() / 2
+    assert not Delivery.objects.filter(state="failed", last_error="").exists()
+    # Reminders of assignments, once per rule, subject, date and step (the constraint).
+    assert ReminderSent.objects.exists()
+    # One submitted evaluation per body with its scored items.
+    assessment = Assessment.objects.get(pk=ids["assessment_id"])
+    assert assessment.body_id == body and assessment.state == "submitted"
+    entries = AssessedItem.objects.filter(assessment=assessment)
+    assert 1 <= entries.count() <= 4
+    assert Score.objects.filter(entry__in=entries).count() == 4 * entries.count()
+
+
+def test_every_get_endpoint_answers_its_role(manifest, client):
+    from banli.bench.endpoints import REGISTRY, Context
+
+    users = get_user_model().objects
+    ctx = Context(manifest)
+    for endpoint in REGISTRY:
+        if endpoint.method != "GET" or endpoint.name == "floor":
+            continue
+        client.force_login(users.get(username=manifest["users_by_role"][endpoint.role]))
+        response = client.get(endpoint.path(ctx), follow=endpoint.follow)
+        assert response.status_code == endpoint.expect, endpoint.name
+
+
+def test_item_pages_show_the_supervision_year(manifest, client):
+    from banli.assessment.models import AssessedItem
+    from banli.followup.models import RoundItem
+    from banli.supervision.models import SupervisionActivity
+
+    client.force_login(get_user_model().objects.get(username=manifest["users_by_role"]["staff"]))
+    body = manifest["target"]["body_id"]
+    shown = [
+        RoundItem.objects.filter(round__body_id=body).values_list("item_id", flat=True).first(),
+        AssessedItem.objects.filter(assessment__body_id=body).values_list("item_id", flat=True)[0],
+        SupervisionActivity.items.through.objects.filter(supervisionactivity__body_id=body)
+        .values_list("item_id", flat=True)
+        .first(),
+    ]
+    for item_id in filter(None, shown):
+        assert client.get(f"/items/{item_id}/").status_code == 200, item_id
+    activity = manifest["supervision"]["activity_id"]
+    assert client.get(f"/supervision/activities/{activity}/").status_code == 200

@@ -170,6 +170,70 @@ register(
         target="search",
     )
 )
+# The supervision year (issue 17): supervision, follow-up rounds, cross-year items,
+# third-party evaluation, the outbox and the reminders, on the target body's rows the
+# generator names under "supervision".
+
+
+def supervision(ctx: Context, key: str) -> Any:
+    return ctx.manifest["supervision"][key]
+
+
+register(
+    Endpoint(
+        "supervision_activities",
+        "staff",
+        lambda ctx: (
+            "/supervision/activities/?" + urlencode({"year": supervision(ctx, "activity_year")})
+        ),
+    )
+)
+register(Endpoint("supervision_mine", "leader", lambda ctx: "/supervision/mine/"))
+register(
+    Endpoint(
+        "supervision_chase_form",
+        "staff",
+        lambda ctx: f"/supervision/item/{supervision(ctx, 'open_key_item_id')}/chase/",
+    )
+)
+register(
+    Endpoint(
+        "followup_round",
+        "staff",
+        lambda ctx: f"/followup/{supervision(ctx, 'followup_round_id')}/",
+    )
+)
+register(Endpoint("followup_cross_year", "staff", lambda ctx: "/followup/cross-year/"))
+register(Endpoint("followup_unit", "unit_coordinator", lambda ctx: "/followup/unit/"))
+register(
+    Endpoint(
+        "assessment_results",
+        "staff",
+        lambda ctx: (
+            "/assessment/results/?" + urlencode({"year": supervision(ctx, "assessment_year")})
+        ),
+    )
+)
+register(
+    Endpoint(
+        "assessment_work",
+        "evaluator",
+        lambda ctx: f"/assessment/mine/{supervision(ctx, 'assessment_id')}/",
+    )
+)
+register(Endpoint("delivery_outbox", "staff", lambda ctx: "/delivery/outbox/"))
+register(
+    Endpoint(
+        "delivery_outbox_failed_sms",
+        "staff",
+        lambda ctx: "/delivery/outbox/?" + urlencode({"state": "failed", "channel": "sms"}),
+    )
+)
+register(Endpoint("delivery_settings", "deputy", lambda ctx: "/delivery/settings/"))
+register(Endpoint("reminders_sent", "staff", lambda ctx: "/reminders/sent/"))
+# The rules page is the staff's and the body administrator's; the measured staff member is
+# both, as a body's first staff account is.
+register(Endpoint("reminders_rules", "staff", lambda ctx: "/reminders/rules/"))
 register(
     Endpoint(
         "submit_suggestion",

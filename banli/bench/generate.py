@@ -24,6 +24,7 @@ import multiprocessing
 import random
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -31,6 +32,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
 
+from banli.assessment.models import AssessedItem, Assessment, Criterion, level_of
 from banli.bodies.models import (
     Body,
     BodyRules,
@@ -44,7 +46,9 @@ from banli.bodies.models import (
 from banli.core.calendar import add_months
 from banli.core.models import HistoryEntry
 from banli.core.names import sort_key as name_sort_key
+from banli.delivery.models import Delivery
 from banli.demo import corpus
+from banli.followup.models import FollowUpRound, RoundItem
 from banli.handling.models import (
     Assignment,
     CoHandlingOpinion,
@@ -57,7 +61,8 @@ from banli.handling.models import (
 from banli.items.models import CoSigner, Forwarding, Item, Refusal
 from banli.items.search import rebuild_sqlite_index
 from banli.notices.models import Notice
-from banli.supervision.models import KeyItem
+from banli.reminders.models import ReminderSent
+from banli.supervision.models import KeyItem, SupervisionActivity
 
 from . import text as words
 
@@ -68,6 +73,9 @@ MULTI_WORD = "老旧小区 停车 改造"
 # Assignment ids are item id * STRIDE + n, reply ids assignment id * 2 + round - 1: the
 # children of an item are known before the database sees them, whichever process writes.
 STRIDE = 6
+# A reply's id is (item id * STRIDE + slot) * 2 + round - 1 with slot < STRIDE - 1, so item
+# id * 2 * STRIDE + 10 is free: the id of the item's follow-up class change (and its entry).
+FOLLOW_UP_OFFSET = 2 * (STRIDE - 1)
 
 # The tables written in bulk, whose secondary indexes and constraints are dropped during
 # the load (the small ones keep theirs).
@@ -84,8 +92,26 @@ BIG_MODELS: list[Any] = [
     Evaluation,
     ResultClassChange,
     Notice,
+    Delivery,
+    ReminderSent,
     KeyItem,
     HistoryEntry,
+]
+# The tables whose ids the generator chooses (so that rows of any process can point at
+# them): their sequences are moved past the largest id after the load.
+EXPLICIT_ID_MODELS: list[Any] = [
+    Item,
+    Assignment,
+    Reply,
+    ResultClassChange,
+    Notice,
+    Delivery,
+    SupervisionActivity,
+    FollowUpRound,
+    RoundItem,
+    Criterion,
+    Assessment,
+    AssessedItem,
 ]
 
 USER_TABLE = "auth_user"
@@ -228,6 +254,12 @@ class Layout:
     tz_suffix: str
     conninfo: str = ""
     long_item: int = 0
+    ct_activity: int = 0
+    ct_round_item: int = 0
+    ct_assessed: int = 0
+    # The default criteria of the third-party evaluation (name, weight, description), in
+    # the site's language as the assessment app stores them.
+    criteria: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 _LAYOUT: Layout | None = None
@@ -429,6 +461,7 @@ EVALUATION_COLUMNS = (
     "evaluated_at",
 )
 CLASS_COLUMNS = (
+    "id",
     "item_id",
     "from_class",
     "to_class",
@@ -442,6 +475,7 @@ CLASS_COLUMNS = (
     "actor_label",
 )
 NOTICE_COLUMNS = (
+    "id",
     "recipient_id",
     "body_id",
     "kind",
@@ -453,7 +487,183 @@ NOTICE_COLUMNS = (
 )
 REFUSAL_COLUMNS = ("item_id", "ground", "explanation", "decided_by_id", "decided_at")
 FORWARDING_COLUMNS = ("item_id", "kind", "unit_id", "note", "forwarded_by_id", "forwarded_at")
-KEY_COLUMNS = ("item_id", "year", "supervisor_id", "lead_handler", "note", "marked_at")
+KEY_COLUMNS = (
+    "item_id",
+    "year",
+    "supervisor_id",
+    "lead_handler",
+    "committee",
+    "note",
+    "marked_at",
+)
+DELIVERY_COLUMNS = (
+    "id",
+    "notice_id",
+    "body_id",
+    "channel",
+    "address",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "claimed_at",
+    "claimed_by",
+    "claim",
+    "sent_at",
+    "created_at",
+)
+REMINDER_COLUMNS = (
+    "body_id",
+    "rule",
+    "subject_type",
+    "subject_id",
+    "due_on",
+    "step",
+    "item_id",
+    "recipients",
+    "sent_at",
+)
+ACTIVITY_COLUMNS = (
+    "id",
+    "body_id",
+    "kind",
+    "held_on",
+    "title",
+    "participants",
+    "notes",
+    "recorded_by_id",
+    "recorded_at",
+    "withdrawn_at",
+    "withdrawn_by_id",
+    "withdrawn_reason",
+)
+ACTIVITY_ITEM_COLUMNS = ("supervisionactivity_id", "item_id")
+ROUND_COLUMNS = (
+    "id",
+    "body_id",
+    "year",
+    "title",
+    "opened_on",
+    "opened_by_id",
+    "due_on",
+    "state",
+    "closed_on",
+)
+ROUND_ITEM_COLUMNS = (
+    "id",
+    "round_id",
+    "item_id",
+    "class_at_opening",
+    "class_confirmed",
+    "confirmed_on",
+    "confirmed_by_id",
+    "change_id",
+)
+REPORT_COLUMNS = (
+    "entry_id",
+    "unit_id",
+    "text",
+    "proposed_class",
+    "reported_on",
+    "reported_at",
+    "by_id",
+)
+# "order" is a keyword of SQL: quoted, as Django quotes it.
+CRITERION_COLUMNS = ("id", "body_id", "name", "weight", '"order"', "description", "active")
+ASSESSMENT_COLUMNS = (
+    "id",
+    "body_id",
+    "title",
+    "year",
+    "evaluator_id",
+    "due_on",
+    "state",
+    "created_by_id",
+    "created_at",
+    "submitted_at",
+)
+ASSESSED_COLUMNS = (
+    "id",
+    "assessment_id",
+    "item_id",
+    "total",
+    "level",
+    "conclusion",
+    "scored_at",
+    "added_at",
+)
+SCORE_COLUMNS = ("entry_id", "criterion_id", "points", "weight")
+
+# The texts of the supervision year (as the demo's, banli/demo/supervision_year.py).
+COMMITTEES_NPC = (
+    "财政经济委员会",
+    "教育科学文化卫生委员会",
+    "城乡建设环境保护委员会",
+    "农业与农村委员会",
+    "社会建设委员会",
+)
+COMMITTEES_CPPCC = (
+    "提案委员会",
+    "经济委员会",
+    "人口资源环境委员会",
+    "教科卫体委员会",
+    "社会和法制委员会",
+)
+ACTIVITY_TEXTS: dict[str, tuple[str, str]] = {
+    "meeting": (
+        "重点督办件推进座谈会",
+        "召开督办座谈会，听取承办单位办理进展，协调解决资金和用地问题。",
+    ),
+    "site_visit": (
+        "重点督办件实地视察",
+        "实地察看项目现场，详细了解工程进度，要求倒排工期、按期完成。",
+    ),
+    "report_heard": (
+        "听取承办单位办理情况汇报",
+        "听取承办单位专题汇报，对办理工作提出具体意见。",
+    ),
+    "written_opinion": ("书面督办意见", "印发书面督办意见，明确办理责任和完成时限。"),
+    "instruction": (
+        "督办领导批示",
+        "督办领导作出批示，要求承办单位加大推进力度，确保代表满意。",
+    ),
+}
+ACTIVITY_KINDS = tuple(ACTIVITY_TEXTS)
+ACTIVITY_WEIGHTS = (30, 30, 20, 10, 10)
+PARTICIPANTS = (
+    "督办领导、相关专门委员会负责人、承办单位分管负责同志、领衔代表",
+    "督办领导、部分委员、承办单位主要负责同志",
+    "相关专门委员会、承办单位及属地街道负责同志",
+)
+PROGRESS = (
+    "项目已完成主体工程，预计年底前全面投入使用，所提问题已基本解决。",
+    "已列入明年财政预算，正在开展前期设计和招标工作。",
+    "已会同相关部门制定专项方案，分步骤推进实施，部分区域已完成改造。",
+    "受用地指标限制，暂未开工，已向上级部门争取政策支持。",
+)
+CONVERSION_REASONS = (
+    "经回头看核实，所提问题已基本解决。",
+    "承办单位已落实资金并开工建设，经核实调整分类。",
+)
+CONCLUSIONS = (
+    "承办单位与提案人沟通充分，办理措施具体，问题得到较好解决。",
+    "办理态度认真，但部分措施尚待落实，建议持续跟踪。",
+    "答复及时，措施可行，取得阶段性成效。",
+)
+SMS_ERRORS = ("短信网关返回错误：号码不可达", "短信网关超时，未收到回执")
+# The follow-up rounds (回头看): one a year, for these many years before the current one.
+FOLLOW_UP_YEARS = 3
+# How many of the B and C items each round converts (seed 000: 9 of 16 B became A; of 7 C,
+# 1 became A and 1 B).
+CONVERSIONS = {"B": (("A", 9 / 16),), "C": (("A", 1 / 7), ("B", 1 / 7))}
+# The reminders log (提醒记录): the reminders of this share of the lead assignments, over
+# the last year (the rules are new; a year of them is what a body has).
+REMINDER_SHARE = 0.6
+REMINDER_DAYS = 365
+REPLY_DUE_STEPS = (30, 7, 1)
+# Supervision activities a year on a body's key items (the seeds cite 30), fewer in a body
+# with few key items.
+ACTIVITIES_PER_YEAR = 30
 
 
 # One chunk of items: a run of bodies, written by one process.
@@ -466,18 +676,64 @@ class ChunkResult:
     seconds: float
 
 
+@dataclass
+class RoundInfo:
+    id: int
+    year: int
+    opened: int  # ordinals
+    due: int
+    closed: int
+
+
 class ItemMaker:
     """Builds the rows of one body's items."""
 
-    def __init__(self, layout: Layout, writer: Writer, rng: random.Random, pools):
+    def __init__(
+        self,
+        layout: Layout,
+        writer: Writer,
+        rng: random.Random,
+        pools,
+        extra: random.Random | None = None,
+    ):
         self.layout = layout
         self.w = writer
         self.rng = rng
+        # The rows of the supervision year draw from their own generator, so the items,
+        # their texts and their handling stay what they were before those tables existed.
+        self.xrng = extra or random.Random(0)
         self.pools = pools
         self.today = layout.today
         self.states: dict[str, int] = {}
         self.numbers: dict[tuple[int, str], int] = {}
         self.accepted: dict[int, int] = {}
+        # The body's key items (item id, year, day marked), follow-up rounds by the year
+        # they review, and the items its third-party evaluation scores.
+        self.keys: list[tuple[int, int, int]] = []
+        self.rounds: dict[int, RoundInfo] = {}
+        self.assessable: list[int] = []
+        # Replied items of any year, for a small body without enough of last year's.
+        self.assessable_any: list[int] = []
+        self.last_lead: UnitInfo | None = None
+
+    def start(self, body: BodyInfo) -> None:
+        """The body's follow-up rounds, known before its items: one a year for the years
+        before the current one, each opened in the autumn of the next year and closed two
+        months later, all before today."""
+        last_year = body.sessions[-1].year
+        years = {s.year for s in body.sessions}
+        for k in range(FOLLOW_UP_YEARS):
+            year = last_year - FOLLOW_UP_YEARS + k
+            if year not in years:
+                continue
+            opened = min(dt.date(year + 1, 9, 1).toordinal(), self.today - 70)
+            self.rounds[year] = RoundInfo(
+                id=body.id * 8 + k + 1,
+                year=year,
+                opened=opened,
+                due=opened + 30,
+                closed=opened + 60,
+            )
 
     # History, as banli.core.history.record writes it.
     def history(
@@ -492,6 +748,7 @@ class ItemMaker:
         after: str = "",
         reason: str = "",
         data: dict | None = None,
+        target_type: int | None = None,
     ) -> None:
         layout = self.layout
         if actor is None:
@@ -501,7 +758,7 @@ class ItemMaker:
         if target is None:
             target_type, target_id = layout.ct_item, item_id
         else:
-            target_type, target_id = layout.ct_assignment, target
+            target_type, target_id = target_type or layout.ct_assignment, target
         self.w.add(
             "core_historyentry",
             HISTORY_COLUMNS,
@@ -768,6 +1025,7 @@ class ItemMaker:
                 data={"number": number},
             )
         is_public = steps >= 3 and rng.random() < 0.6
+        cross_year = False
         is_complex = steps >= 4 and rng.random() < 0.1
         category = body.categories[pool.category % len(body.categories)]
 
@@ -803,11 +1061,17 @@ class ItemMaker:
                             if body.congress
                             else corpus.LEAD_HANDLERS_CPPCC
                         ),
+                        self.xrng.choice(COMMITTEES_NPC if body.congress else COMMITTEES_CPPCC),
                         "",
                         at(4, 9),
                     ),
                 )
                 h(at(4, 9), staff, "item.set_key", item_id, before=state, after=state)
+                self.keys.append((item_id, session.year, days[min(4, len(days) - 1)]))
+            if state in (S_REPLIED, S_CLOSED) and replied_on:
+                result_class, cross_year = self.follow_up(
+                    body, item_id, session, result_class, replied_on, staff
+                )
 
         self.w.add(
             "items_item",
@@ -826,7 +1090,7 @@ class ItemMaker:
                 state,
                 is_complex,
                 is_public,
-                False,
+                cross_year,
                 False,
                 merged_into,
                 reply_round,
@@ -875,6 +1139,7 @@ class ItemMaker:
             other = rng.choice(body.units)
             if other.id != lead.id:
                 leads.append(other)
+        self.last_lead = lead
         cos = []
         for key in pool.co[: rng.randint(0, 2)]:
             unit = by_key.get(key)
@@ -1082,6 +1347,9 @@ class ItemMaker:
                         before="handling",
                         after="opinion_sent",
                     )
+                if role == "lead":
+                    signed_day = (replied_day or days[-1]) if state in REPLIED_STATES else None
+                    self.reminders(body, item_id, assignment_id, unit, assigned, due, signed_day)
                 if rehandle_due is not None:
                     due = rehandle_due
                 if role == "lead" and a_state in ("pending", "disputed", "handling", "rehandling"):
@@ -1288,6 +1556,7 @@ class ItemMaker:
                 "handling_resultclasschange",
                 CLASS_COLUMNS,
                 (
+                    reply_id,
                     item_id,
                     "",
                     result_class,
@@ -1302,10 +1571,12 @@ class ItemMaker:
                 ),
             )
             if proposer.user:
+                # The notice and its SMS take the reply's id: one notice per signed reply.
                 self.w.add(
                     "notices_notice",
                     NOTICE_COLUMNS,
                     (
+                        reply_id,
                         proposer.user,
                         body.id,
                         "item.replied",
@@ -1323,7 +1594,355 @@ class ItemMaker:
                         at(6, 50) if rng.random() < 0.7 else None,
                     ),
                 )
+                self.delivery(reply_id, body, proposer, signed, at(6, 1), at(6, 2))
         return result_class, signed
+
+    def delivery(
+        self, notice_id: int, body: BodyInfo, member: MemberInfo, on: int, queued: str, sent: str
+    ) -> None:
+        """The SMS of a notice (the bench's accounts have no e-mail; every member a phone,
+        the one `delivery.services.channels_for` takes): sent, or failed after its retries,
+        and waiting when it is of the last few days."""
+        x = self.xrng
+        roll = x.random()
+        if on >= self.today - 3 and roll < 0.5:
+            state, attempts, error, sent_at, next_at = "pending", 0, "", None, queued
+        elif roll < 0.03:
+            state, attempts, error, sent_at, next_at = "failed", 5, x.choice(SMS_ERRORS), None, sent
+        else:
+            state, attempts, error, sent_at, next_at = "sent", 1, "", sent, queued
+        self.w.add(
+            "delivery_delivery",
+            DELIVERY_COLUMNS,
+            (
+                notice_id,
+                notice_id,
+                body.id,
+                "sms",
+                f"139{member.id:08d}",
+                state,
+                attempts,
+                next_at,
+                error,
+                None,
+                "",
+                "",
+                sent_at,
+                queued,
+            ),
+        )
+
+    def reminders(
+        self,
+        body: BodyInfo,
+        item_id: int,
+        assignment_id: int,
+        unit: UnitInfo,
+        assigned: int,
+        due: int,
+        signed: int | None,
+    ) -> None:
+        """The reminders the scan sent about a lead assignment (30, 7 and 1 days before the
+        reply was due, and once when it became overdue), for a share of them, over the last
+        year: as `reminders.services` logs them, unique per rule, subject, date and step."""
+        x = self.xrng
+        if due < self.today - REMINDER_DAYS - 30 or x.random() >= REMINDER_SHARE:
+            return
+        since = max(assigned, self.today - REMINDER_DAYS)
+        told = sorted({unit.coordinator, unit.leader, unit.handler})
+        fired: list[tuple[str, int, int]] = []
+        for step in REPLY_DUE_STEPS:
+            when = due - step
+            if since <= when <= self.today and (signed is None or when < signed):
+                fired.append(("reply.due", step, when))
+        when = due + 1
+        if since <= when <= self.today and (signed is None or signed > due):
+            fired.append(("reply.overdue", 0, when))
+        for rule, step, when in fired:
+            recipients = told if rule == "reply.due" else [*told, *(s[0] for s in body.staff)]
+            self.w.add(
+                "reminders_remindersent",
+                REMINDER_COLUMNS,
+                (
+                    body.id,
+                    rule,
+                    "handling.assignment",
+                    assignment_id,
+                    day(due),
+                    step,
+                    item_id,
+                    json.dumps(recipients),
+                    stamp(when, assignment_id % 600 - 3000),
+                ),
+            )
+
+    def follow_up(
+        self,
+        body: BodyInfo,
+        item_id: int,
+        session: SessionInfo,
+        cls: str,
+        signed: int,
+        staff: tuple[int, str],
+    ) -> tuple[str, bool]:
+        """A replied item's part in the supervision year: cross-year when class B with its
+        planned date (a year after the reply) past the year's end; an entry, with its lead
+        unit's progress report, in the follow-up round of its year when still B or C, and
+        for a share the class change the staff confirmed. Returns its class now and
+        whether it is cross-year."""
+        x = self.xrng
+        year_end = dt.date(session.year, 12, 31).toordinal()
+        cross = cls == "B" and plus_months(signed, 12) > year_end
+        if len(self.assessable) < 4 and session.year == body.sessions[-1].year - 1:
+            self.assessable.append(item_id)
+        elif len(self.assessable_any) < 4:
+            self.assessable_any.append(item_id)
+        info = self.rounds.get(session.year)
+        lead = self.last_lead
+        if info is None or cls not in CONVERSIONS or signed >= info.opened or lead is None:
+            return cls, cross
+        entry_id = item_id * 2 * STRIDE + FOLLOW_UP_OFFSET
+        became, roll, acc = "", x.random(), 0.0
+        for to_class, share in CONVERSIONS[cls]:
+            acc += share
+            if roll < acc:
+                became = to_class
+                break
+        reported = x.randint(info.opened + 1, info.due)
+        confirmed = x.randint(reported + 1, info.closed - 1) if became else None
+        self.w.add(
+            "followup_progressreport",
+            REPORT_COLUMNS,
+            (
+                entry_id,
+                lead.id,
+                x.choice(PROGRESS),
+                became,
+                day(reported),
+                stamp(reported, item_id),
+                lead.coordinator,
+            ),
+        )
+        self.history(
+            stamp(reported, item_id),
+            (lead.coordinator, f"u{lead.coordinator}"),
+            "followup.report",
+            item_id,
+            target=entry_id,
+            target_type=self.layout.ct_round_item,
+            data={"round": info.id, "unit": lead.name, "proposed_class": became},
+        )
+        if became:
+            assert confirmed is not None
+            reason = x.choice(CONVERSION_REASONS)
+            self.w.add(
+                "handling_resultclasschange",
+                CLASS_COLUMNS,
+                (
+                    entry_id,
+                    item_id,
+                    cls,
+                    became,
+                    day(confirmed),
+                    "follow_up",
+                    reason,
+                    None,
+                    f"followup:{info.id}",
+                    staff[0],
+                    "user",
+                    staff[1],
+                ),
+            )
+            self.history(
+                stamp(confirmed, item_id + 1),
+                staff,
+                "followup.confirm_class",
+                item_id,
+                target=entry_id,
+                target_type=self.layout.ct_round_item,
+                before=cls,
+                after=became,
+                reason=reason,
+                data={"round": info.id, "from": cls, "to": became, "on": day(confirmed)},
+            )
+        self.w.add(
+            "followup_rounditem",
+            ROUND_ITEM_COLUMNS,
+            (
+                entry_id,
+                info.id,
+                item_id,
+                cls,
+                became,
+                day(confirmed),
+                staff[0] if became else None,
+                entry_id if became else None,
+            ),
+        )
+        return became or cls, cross
+
+    def finish(self, body: BodyInfo) -> None:
+        """After all the body's items: its rounds, supervision activities and evaluation."""
+        staff = body.staff[0]
+        word = "建议" if body.congress else "提案"
+        for info in self.rounds.values():
+            self.w.add(
+                "followup_followupround",
+                ROUND_COLUMNS,
+                (
+                    info.id,
+                    body.id,
+                    info.year,
+                    f"{info.year}年度B类、C类{word}办理“回头看”",
+                    day(info.opened),
+                    staff[0],
+                    day(info.due),
+                    "closed",
+                    day(info.closed),
+                ),
+            )
+        self.activities(body)
+        self.assessment(body)
+
+    def activities(self, body: BodyInfo) -> None:
+        """Supervision activities on the body's key items, each on one or two of them: up to
+        ACTIVITIES_PER_YEAR a year, fewer where the year has few key items. Their ids are
+        the body's, so the items' rows and timelines point at them from any process."""
+        x = self.xrng
+        by_year: dict[int, list[tuple[int, int, int]]] = {}
+        for key in self.keys:
+            by_year.setdefault(key[1], []).append(key)
+        n = 0
+        for year in sorted(by_year):
+            keys = by_year[year]
+            count = min(ACTIVITIES_PER_YEAR, 1 + 2 * len(keys))
+            for _ in range(count):
+                if n >= 999:
+                    return
+                chosen = x.sample(keys, min(len(keys), 1 + (x.random() < 0.3)))
+                start = max(k[2] for k in chosen) + 1
+                if start > self.today:
+                    continue
+                held = x.randint(start, min(self.today, start + 240))
+                kind = x.choices(ACTIVITY_KINDS, ACTIVITY_WEIGHTS)[0]
+                title, notes = ACTIVITY_TEXTS[kind]
+                n += 1
+                activity_id = body.id * 1000 + n
+                recorded = stamp(held, activity_id)
+                staff = x.choice(body.staff)
+                self.w.add(
+                    "supervision_supervisionactivity",
+                    ACTIVITY_COLUMNS,
+                    (
+                        activity_id,
+                        body.id,
+                        kind,
+                        day(held),
+                        title,
+                        ""
+                        if kind in ("instruction", "written_opinion")
+                        else x.choice(PARTICIPANTS),
+                        notes,
+                        staff[0],
+                        recorded,
+                        None,
+                        None,
+                        "",
+                    ),
+                )
+                for item_id, _year, _marked in sorted(chosen):
+                    self.w.add(
+                        "supervision_supervisionactivity_items",
+                        ACTIVITY_ITEM_COLUMNS,
+                        (activity_id, item_id),
+                    )
+                    self.history(
+                        recorded,
+                        staff,
+                        "supervision.activity",
+                        item_id,
+                        target=activity_id,
+                        target_type=self.layout.ct_activity,
+                        data={
+                            "activity_id": activity_id,
+                            "kind": kind,
+                            "held_on": day(held),
+                            "for": title,
+                        },
+                    )
+
+    def assessment(self, body: BodyInfo) -> None:
+        """The body's third-party evaluation of last year: its default criteria, and one
+        submitted commission of four scored items."""
+        x = self.xrng
+        criteria = []
+        for order, (name, weight, description) in enumerate(self.layout.criteria):
+            criterion_id = body.index * 8 + order + 1
+            criteria.append((criterion_id, weight))
+            self.w.add(
+                "assessment_criterion",
+                CRITERION_COLUMNS,
+                (criterion_id, body.id, name, weight, order, description, True),
+            )
+        chosen = (self.assessable + self.assessable_any)[:4]
+        if not chosen:
+            return
+        year = body.sessions[-1].year - 1
+        created = min(dt.date(year + 1, 10, 8).toordinal(), self.today - 40)
+        submitted = created + 25
+        evaluator = body.evaluator
+        self.w.add(
+            "assessment_assessment",
+            ASSESSMENT_COLUMNS,
+            (
+                body.id,
+                body.id,
+                f"{year}年度{'建议' if body.congress else '提案'}办理第三方评估",
+                year,
+                evaluator[0],
+                day(created + 30),
+                "submitted",
+                body.staff[0][0],
+                stamp(created, 0),
+                stamp(submitted, 600),
+            ),
+        )
+        for k, item_id in enumerate(chosen):
+            entry_id = body.index * 4 + k + 1
+            points = [
+                (cid, weight, round(weight * x.uniform(0.6, 1.0), 1)) for cid, weight in criteria
+            ]
+            total = round(sum(p for _c, _w, p in points), 1)
+            scored = stamp(created + 5 + 3 * k, k)
+            self.w.add(
+                "assessment_assesseditem",
+                ASSESSED_COLUMNS,
+                (
+                    entry_id,
+                    body.id,
+                    item_id,
+                    str(total),
+                    level_of(Decimal(str(total))),
+                    x.choice(CONCLUSIONS),
+                    scored,
+                    stamp(created, 1 + k),
+                ),
+            )
+            for cid, weight, p in points:
+                self.w.add("assessment_score", SCORE_COLUMNS, (entry_id, cid, str(p), weight))
+            self.history(
+                scored,
+                evaluator,
+                "assessment.score",
+                item_id,
+                target=entry_id,
+                target_type=self.layout.ct_assessed,
+                data={
+                    "assessment": body.id,
+                    "total": str(total),
+                    "level": level_of(Decimal(str(total))),
+                },
+            )
 
     def evaluate(self, item_id, round_, proposer, result, at, cosigners, *, counts) -> None:
         rng = self.rng
@@ -1398,8 +2017,13 @@ def _run_chunk(bodies: list[int], in_process: bool = False) -> ChunkResult:
         for index in bodies:
             body = layout.bodies[index]
             maker = ItemMaker(
-                layout, writer, random.Random(f"{layout.options.seed}:body:{index}"), pools
+                layout,
+                writer,
+                random.Random(f"{layout.options.seed}:body:{index}"),
+                pools,
+                random.Random(f"{layout.options.seed}:supervision:{index}"),
             )
+            maker.start(body)
             # Big bodies are flushed as they go, so memory stays bounded.
             step, done = 4000, 0
             while done < body.items:
@@ -1409,6 +2033,8 @@ def _run_chunk(bodies: list[int], in_process: bool = False) -> ChunkResult:
                 maker.body(part)
                 done += part.items
                 writer.flush()
+            maker.finish(body)
+            writer.flush()
             for k, v in maker.states.items():
                 states[k] = states.get(k, 0) + v
         if own:
@@ -1725,7 +2351,21 @@ def build_layout(options: Options, today: dt.date, vendor: str) -> Layout:
         tz_suffix="+00" if vendor == "postgresql" else "",
         conninfo=conninfo,
         long_item=target.first_item + target.items // 2,
+        ct_activity=ContentType.objects.get_for_model(SupervisionActivity).pk,
+        ct_round_item=ContentType.objects.get_for_model(RoundItem).pk,
+        ct_assessed=ContentType.objects.get_for_model(AssessedItem).pk,
+        criteria=_default_criteria(),
     )
+
+
+def _default_criteria() -> list[tuple[str, int, str]]:
+    from django.conf import settings
+    from django.utils.translation import gettext, override
+
+    from banli.assessment.services import DEFAULT_CRITERIA
+
+    with override(settings.LANGUAGE_CODE):
+        return [(gettext(n), w, gettext(d)) for n, w, d in DEFAULT_CRITERIA]
 
 
 def _chunks(layout: Layout, size: int = 5000) -> list[list[int]]:
@@ -1918,7 +2558,7 @@ def generate(options: Options, *, log=print) -> dict[str, Any]:
             if not connection.in_atomic_block:
                 cursor.execute("PRAGMA foreign_keys = ON")
         else:
-            for model in (Item, Assignment, Reply):
+            for model in EXPLICIT_ID_MODELS:
                 table = model._meta.db_table
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -1975,11 +2615,52 @@ def generate(options: Options, *, log=print) -> dict[str, Any]:
             "unit_id": unit_id,
         },
         "users_by_role": usernames,
+        "supervision": _supervision_ids(target.id, layout.long_item, today),
         "search": {"two_char": TWO_CHAR, "multi_word": MULTI_WORD},
         "target_items": target.items,
         "today": today.isoformat(),
         "states": dict(sorted(states.items())),
         "rows": dict(sorted(counts.items())),
+    }
+
+
+def _supervision_ids(body_id: int, long_item: int, today: dt.date) -> dict[str, Any]:
+    """What the pages of the supervision year are measured on, in the target body: the
+    latest year of its activities and one of them, an open key item (to chase), its latest
+    follow-up round and its submitted evaluation."""
+    from banli.supervision.services import CHASE_STATES
+
+    latest = (
+        SupervisionActivity.objects.filter(body_id=body_id)
+        .order_by("-held_on", "-id")
+        .values_list("id", "held_on")
+        .first()
+    )
+    key = (
+        KeyItem.objects.filter(item__body_id=body_id, item__state__in=CHASE_STATES)
+        .order_by("-year", "-item_id")
+        .values_list("item_id", flat=True)
+        .first()
+    )
+    round_id = (
+        FollowUpRound.objects.filter(body_id=body_id)
+        .order_by("-year", "-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    assessment = (
+        Assessment.objects.filter(body_id=body_id, state="submitted")
+        .order_by("-year", "-id")
+        .values_list("id", "year")
+        .first()
+    )
+    return {
+        "activity_year": latest[1].year if latest else today.year,
+        "activity_id": latest[0] if latest else None,
+        "open_key_item_id": key or long_item,
+        "followup_round_id": round_id,
+        "assessment_id": assessment[0] if assessment else None,
+        "assessment_year": assessment[1] if assessment else today.year - 1,
     }
 
 

@@ -54,9 +54,8 @@ from banli.items.models import Item, Kind
 from banli.notices import services as notices
 from banli.notices.models import Notice
 from banli.supervision import services as supervision
-from banli.supervision.notices import tell_overdue
 
-from . import corpus
+from . import corpus, supervision_year
 
 PASSWORD = "banli-demo-2026"
 ANCHOR = dt.date(2026, 11, 25)
@@ -1736,7 +1735,7 @@ def build_demo(passwords: Mapping[str, str] | None = None) -> list[str]:
     _second_memberships(casts)
     for story in stories:
         story.plan()
-    _replay(stories)
+    _replay(stories, supervision_year.steps(casts, days))
     _read_old_notices()
     return [
         _("%(body)s: %(items)s items, %(units)s units, %(members)s deputies or members.")
@@ -1757,13 +1756,16 @@ def _second_memberships(casts) -> None:
         Membership.objects.create(user=user, body=bodies[code], roles=[str(r) for r in roles])
 
 
-def _replay(stories: list[Story]) -> None:
+def _replay(stories: list[Story], extra: list[tuple[dt.datetime, str, Callable]]) -> None:
     """Run every step of every story in time order, each on its own day; every night the
     sweep closes the replies whose evaluation window has passed (未评价)."""
     timeline: list[tuple[dt.datetime, int, str, Callable[[], object]]] = []
     for story in stories:
         for when, label, run in story.timed():
             timeline.append((when, len(timeline), label, run))
+    # The office's supervision year (banli.demo.supervision_year), in the same timeline.
+    for when, label, run in extra:
+        timeline.append((when, len(timeline), label, run))
     day = min(spec.draft_from for spec in BODIES)
     while day <= LAST_DAY:
         when = dt.datetime.combine(day, dt.time(0, 30))
@@ -1782,7 +1784,7 @@ def _replay(stories: list[Story]) -> None:
 
 def _sweep() -> None:
     handling.close_expired_evaluations()
-    tell_overdue()
+    supervision_year.nightly(LAST_DAY)
 
 
 # Everyone has read what they were told more than a week ago; the last week's notices wait.

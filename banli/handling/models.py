@@ -99,6 +99,19 @@ class Assignment(LabelledChoices):
                 condition=models.Q(role=AssignmentRole.LEAD, state__in=OPEN_LEAD_STATES),
                 name="assignment_open_lead_due",
             ),
+            # The deadline scans (banli.reminders): a body's open co-handling assignments by
+            # the due date of their opinion, and its assignments not yet accepted by the end
+            # of their dispute window.
+            models.Index(
+                fields=["body", "due_on", "id"],
+                condition=models.Q(role=AssignmentRole.CO, state__in=OPEN_LEAD_STATES),
+                name="assignment_open_co_due",
+            ),
+            models.Index(
+                fields=["body", "dispute_due_on", "id"],
+                condition=models.Q(state=AssignmentState.PENDING),
+                name="assignment_pending_dispute",
+            ),
         ]
 
     def save(self, *args, **kwargs):
@@ -288,6 +301,9 @@ class Reply(LabelledChoices):
         related_name="+",
     )
     return_note = models.TextField(_("note from the unit leader"), blank=True)
+    # The day the staff published a public reply (docs/domain.md §3: within 20 working
+    # days of the reply); the reminders tell the staff of the ones still waiting.
+    published_on = models.DateField(_("published"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reply")
@@ -295,6 +311,28 @@ class Reply(LabelledChoices):
         ordering = ["round", "id"]
         constraints = [
             models.UniqueConstraint(fields=["assignment", "round"], name="reply_per_round")
+        ]
+        # The deadline scans (banli.reminders) read the few replies each rule is about, not
+        # every reply of a province: drafts waiting for signing, planned completions, and
+        # public replies not yet published.
+        indexes = [
+            models.Index(
+                fields=["drafted_at", "id"],
+                condition=models.Q(signed_at__isnull=True),
+                name="reply_awaiting_signature",
+            ),
+            models.Index(
+                fields=["planned_on", "id"],
+                condition=models.Q(planned_on__isnull=False, signed_at__isnull=False),
+                name="reply_planned",
+            ),
+            models.Index(
+                fields=["replied_on", "id"],
+                condition=models.Q(
+                    is_public=True, published_on__isnull=True, signed_at__isnull=False
+                ),
+                name="reply_to_publish",
+            ),
         ]
 
     def __str__(self) -> str:

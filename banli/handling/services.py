@@ -816,9 +816,11 @@ def correct_result_class(item: Item, *, by, to_class: str, reason: str) -> Resul
 @transaction.atomic
 def mark_cross_year(item: Item, *, by, reason: str, cross_year: bool = True) -> Item:
     """Staff mark an item whose handling continues beyond its year (跨年度), or unmark it;
-    a decision with a reason and a history entry, never a free flag (docs/domain.md §6.5)."""
+    a decision with a reason and a history entry, never a free flag (docs/domain.md §6.5).
+    The system marks one by rule (banli.followup: a planned date past the year's end)."""
     _lock_item(item)
-    if STAFF not in item_roles(by, item):
+    roles = item_roles(by, item)
+    if STAFF not in roles and not (cross_year and SYSTEM in roles):
         raise NotAllowed(_("Only the body's staff mark an item as cross-year."))
     if item.state not in PUBLISHABLE:
         raise InvalidTransition(_("Only an accepted item can be marked as cross-year."))
@@ -842,6 +844,46 @@ def mark_cross_year(item: Item, *, by, reason: str, cross_year: bool = True) -> 
         data={"cross_year": cross_year},
     )
     return item
+
+
+@transaction.atomic
+def mark_reply_published(reply: Reply, *, by, on: dt.date | None = None) -> Reply:
+    """The staff record that a public reply was published (公开): once, on a day neither
+    before the reply nor in the future (docs/domain.md §3: public replies are published
+    within 20 working days of the reply, contact details and secrets removed)."""
+    item = _lock_item(reply.assignment.item)
+    reply.refresh_from_db(from_queryset=Reply.objects.select_for_update())
+    if STAFF not in item_roles(by, item):
+        raise NotAllowed(_("Only the body's staff record that a reply was published."))
+    if not reply.is_sent:
+        raise InvalidTransition(_("Only a signed reply can be published."))
+    if not reply.is_public:
+        raise InvalidTransition(_("This reply is not public and is not published."))
+    if reply.published_on is not None:
+        raise InvalidTransition(
+            _("This reply was already published on %(date)s.")
+            % {"date": reply.published_on.isoformat()}
+        )
+    today = clock.today()
+    on = on or today
+    if on > today or (reply.replied_on is not None and on < reply.replied_on):
+        raise ValidationFailed(_("The day of publication is between the reply's date and today."))
+    reply.published_on = on
+    reply.save(update_fields=["published_on"])
+    record(
+        reply,
+        "reply.publish",
+        by=by,
+        before=item.state,
+        after=item.state,
+        root=item,
+        data={
+            "unit": reply.assignment.unit.name,
+            "round": reply.round,
+            "published_on": on.isoformat(),
+        },
+    )
+    return reply
 
 
 # 评价 -----------------------------------------------------------------------------------------

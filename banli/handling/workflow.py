@@ -175,3 +175,4 @@ register_label("item.merged_evaluate", _("evaluated the lead item's reply for th
 register_label("item.correct_class", _("corrected the result class"))
 register_label("item.mark_cross_year", _("marked the item as cross-year"))
 register_label("item.unmark_cross_year", _("the item is no longer cross-year"))
+register_label("reply.publish", _("the public reply was published"))
