@@ -8,4 +8,4 @@ class AssessmentConfig(AppConfig):
     verbose_name = _("Third-party evaluation")
 
     def ready(self) -> None:
-        from . import notices, panels  # noqa: F401
+        from . import desk, notices, panels  # noqa: F401

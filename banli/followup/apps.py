@@ -8,4 +8,4 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
-        from . import notices  # noqa: F401
+        from . import desk, notices  # noqa: F401

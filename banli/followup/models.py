@@ -4,6 +4,7 @@ units' progress reports and the class changes staff confirm (docs/domain.md §6.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from banli.bodies.models import Body, Unit
 from banli.core.models import LabelledChoices
@@ -12,8 +13,10 @@ from banli.items.models import Item
 
 
 class RoundState(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    # In the round's own words: a round is under way or finished (进行中/已结束), never
+    # 办结, which is an item's.
+    OPEN = "open", pgettext_lazy("follow-up round", "Open")
+    CLOSED = "closed", pgettext_lazy("follow-up round", "Closed")
 
 
 class FollowUpRound(LabelledChoices):

@@ -219,6 +219,13 @@ class Item(LabelledChoices):
             models.Index(
                 fields=["body", "state", "created_at", "id"], name="item_body_state_created"
             ),
+            # The cross-year items (跨年度) of a body, a few hundred among its tens of
+            # thousands: the follow-up's list and its year filter read only these rows.
+            models.Index(
+                fields=["body", "session", "id"],
+                condition=models.Q(is_cross_year=True),
+                name="item_cross_year",
+            ),
             models.Index(
                 fields=["body", "session", "kind"],
                 include=VISIBILITY_COLUMNS,
