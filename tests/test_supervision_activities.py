@@ -137,3 +137,21 @@ def test_activities_outlive_the_key_item(world):
         held = activity(world, [key])
         supervision.unmark_key(key, by=world.staff, reason="转为常规办理")
     assert list(held.items.all()) == [key]
+
+
+def test_each_supervising_leader_hears_of_an_activity_on_their_key_item(world):
+    from banli.notices.models import Notice
+
+    other = second_leader(world)
+    with on(DAY):
+        mine = key_item(world)
+        theirs = key_item(world, supervisor=other)
+        meeting = activity(world, [mine, theirs], title="专题督办座谈会")
+        # A leader's own instruction is not announced back to them.
+        activity(world, [mine], by=world.supervisor, kind="instruction", title="批示")
+    told = Notice.objects.filter(kind="supervision.activity").order_by("recipient_id")
+    assert [(n.recipient_id, n.item_id) for n in told] == sorted(
+        [(world.supervisor.pk, mine.pk), (other.pk, theirs.pk)]
+    )
+    assert all(n.url == f"/supervision/activities/{meeting.pk}/" for n in told)
+    assert "专题督办座谈会" in told.first().message

@@ -17,6 +17,7 @@ KEY_MARKED = "key.marked"
 KEY_OVERDUE = "key.overdue"
 KEY_DISSATISFIED = "key.dissatisfied"
 CHASED = "supervision.chase"
+ACTIVITY_RECORDED = "supervision.activity"
 
 register(
     Kind(KEY_MARKED, _("Key item"), _("You supervise %(item)s as a key item of %(year)s.")),
@@ -25,6 +26,14 @@ register(
         KEY_DISSATISFIED,
         _("Key item: dissatisfied"),
         _("The proposer of your key item %(item)s is not satisfied with the reply: %(reason)s"),
+    ),
+    # 督办活动: the supervising leader hears of what the staff recorded on their key item.
+    Kind(
+        ACTIVITY_RECORDED,
+        _("Supervision activity"),
+        _(
+            "A supervision activity on your key item %(item)s was recorded: %(title)s (%(held_on)s)."
+        ),
     ),
     # 催办: to each reminded unit's coordinators, leaders and named handler.
     Kind(
@@ -89,3 +98,18 @@ def dissatisfied(item, *, by, reason: str) -> None:
 
 
 handling_notices.listen("dissatisfied", dissatisfied)
+
+
+def activity_recorded(activity, keys, *, by) -> None:
+    """Each supervising leader of the activity's items is told once per item (not of the
+    activity they recorded themselves: notify leaves the actor out)."""
+    for key in keys:
+        notify(
+            [key.supervisor_id],
+            ACTIVITY_RECORDED,
+            body=key.item.body,
+            item=key.item,
+            url=reverse("supervision:activity", args=[activity.pk]),
+            params={"title": activity.title, "held_on": activity.held_on.isoformat()},
+            by=by,
+        )

@@ -266,6 +266,9 @@ def record_activity(
     for upload in files:
         # The activity is its own case file: its files are read on its page.
         uploads.attach(activity, by=by, upload=upload)
+    for key in keys:
+        key.item = next(item for item in fresh if item.pk == key.item_id)
+    notices.activity_recorded(activity, keys, by=by)
     return activity
 
 
