@@ -32,7 +32,8 @@ register(
         ACTIVITY_RECORDED,
         _("Supervision activity"),
         _(
-            "A supervision activity on your key item %(item)s was recorded: %(title)s (%(held_on)s)."
+            "A supervision activity on your key item %(item)s was recorded: "
+            "%(title)s (%(held_on)s)."
         ),
     ),
     # 催办: to each reminded unit's coordinators, leaders and named handler.
