@@ -8,7 +8,7 @@ act; a unit reads and reports only the items it leads. Records of another body a
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from banli.bodies.access import current_membership
-from banli.bodies.models import UNIT_ROLES
+from banli.bodies.models import UNIT_ROLES, Session
 from banli.core import clock
 from banli.core.web import int_or_none, page_of, run
 from banli.handling.models import Assignment, AssignmentRole, ResultClassChange
@@ -297,7 +297,13 @@ def cross_year(request):
     body = profile.body
     top = body.rules.result_classes[0]
     found = Item.objects.for_body(body).filter(is_cross_year=True)
-    years = found.order_by("-session__year").values_list("session__year", flat=True).distinct()
+    # The body's own sessions that hold one: a few rows, not a join of every session.
+    years = (
+        Session.objects.filter(term__body=body, pk__in=found.values("session_id"))
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
     form = CrossYearFilter(request.GET or None, years=list(years))
     status = form.value("status", "open")
     if status == "open":
@@ -325,8 +331,10 @@ def cross_year(request):
             Prefetch("followup_entries", queryset=reviewed, to_attr="kept"),
             Prefetch("assignments", queryset=leads, to_attr="lead_units"),
         )
-        .annotate(year=F("session__year"))
-        .order_by("-year", "-id")
+        # Newest first by id: later sessions' items have later ids, and the order is the
+        # partial index's, so a page costs 25 rows however many items are cross-year
+        # (ordered by the session's year it sorted every one of them: 150 ms for 25,000).
+        .order_by("-id")
     )
     page = page_of(request, items, count=True)
     for item in page.object_list:

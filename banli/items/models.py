@@ -219,12 +219,14 @@ class Item(LabelledChoices):
             models.Index(
                 fields=["body", "state", "created_at", "id"], name="item_body_state_created"
             ),
-            # The cross-year items (跨年度) of a body, a few hundred among its tens of
-            # thousands: the follow-up's list and its year filter read only these rows.
+            # The cross-year items (跨年度) of a body among its tens of thousands: the
+            # follow-up's list pages them newest first by id from this index alone, its
+            # open/solved filter and its years read the included columns (PostgreSQL).
             models.Index(
-                fields=["body", "session", "id"],
+                fields=["body", "id"],
+                include=["session", "result_class"],
                 condition=models.Q(is_cross_year=True),
-                name="item_cross_year",
+                name="item_cross_year_by_id",
             ),
             models.Index(
                 fields=["body", "session", "kind"],
