@@ -3,10 +3,9 @@ for the unit's progress report (回头看), a bounded count and the first rows."
 
 from banli.bodies.models import UNIT_ROLES
 from banli.core import desk
-from banli.handling.models import Assignment, AssignmentRole
-from banli.handling.workflow import GONE_STATES
 
-from .models import FollowUpRound, RoundItem, RoundState
+from .models import FollowUpRound, RoundState
+from .services import unit_entries
 
 SHOWN = 5
 COUNT_CAP = 100
@@ -15,16 +14,9 @@ COUNT_CAP = 100
 def waiting_for_unit(body_id: int, unit_id: int):
     """Items of the body's open rounds the unit leads, not yet confirmed, with no report of
     the unit yet."""
-    held = Assignment.objects.filter(unit_id=unit_id, role=AssignmentRole.LEAD).exclude(
-        state__in=GONE_STATES
-    )
     return (
-        RoundItem.objects.filter(
-            round__body_id=body_id,
-            round__state=RoundState.OPEN,
-            item_id__in=held.values("item_id"),
-            confirmed_on__isnull=True,
-        )
+        unit_entries(body_id, unit_id)
+        .filter(round__state=RoundState.OPEN, confirmed_on__isnull=True)
         .exclude(reports__unit_id=unit_id)
         .select_related("item", "round")
         .order_by("round__due_on", "id")

@@ -464,3 +464,12 @@ def summary(round_: FollowUpRound) -> RoundSummary:
         for start in sorted(counts, key=rank)
     ]
     return RoundSummary(year=round_.year, rows=rows)
+
+
+def unit_entries(body_id: int, unit_id: int) -> QuerySet:
+    """The round entries of the body's items the unit currently leads (its follow-up page,
+    its start page)."""
+    held = Assignment.objects.filter(unit_id=unit_id, role=AssignmentRole.LEAD).exclude(
+        state__in=GONE_STATES
+    )
+    return RoundItem.objects.filter(round__body_id=body_id, item_id__in=held.values("item_id"))

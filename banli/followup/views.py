@@ -223,12 +223,7 @@ def close(request, pk):
 
 
 def _unit_entries(profile):
-    held = Assignment.objects.filter(unit_id=profile.unit_id, role=AssignmentRole.LEAD).exclude(
-        state__in=GONE_STATES
-    )
-    return RoundItem.objects.filter(
-        round__body_id=profile.body_id, item_id__in=held.values("item_id")
-    )
+    return services.unit_entries(profile.body_id, profile.unit_id)
 
 
 @login_required

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 from django.urls import reverse
@@ -37,6 +37,7 @@ from banli.core.actors import Actor, user_of
 from banli.core.calendar import add_working_days
 from banli.core.errors import NotAllowed, ValidationFailed
 from banli.core.history import record
+from banli.core.sql import literal_condition
 from banli.handling.models import Assignment, AssignmentRole, Evaluation, Reply, ResultClassChange
 from banli.handling.workflow import GONE_STATES, OPEN_LEAD_STATES, WORKING, AssignmentState
 from banli.items.models import CoSigner, Item
@@ -236,17 +237,10 @@ def windows(rule: RuleKind, days: tuple[int, ...], today: dt.date, cal: _Calenda
     return found
 
 
-def _literal(sql: str) -> RawSQL:
-    """A condition with its constants written in the SQL: SQLite reads a partial index only
-    for a query whose terms match the index's WHERE as written, which a bound parameter
-    never does (PostgreSQL proves it either way). Only code constants go in here."""
-    return RawSQL(sql, (), output_field=BooleanField())
-
-
 def _open(role: str) -> RawSQL:
     """The condition of the partial indexes of open assignments, term for term."""
     states = ", ".join(f"'{state}'" for state in OPEN_LEAD_STATES)
-    return _literal(
+    return literal_condition(
         f'"handling_assignment"."role" = \'{role}\' AND "handling_assignment"."state" IN ({states})'
     )
 
@@ -530,7 +524,7 @@ class Scan:
     # 公开: a public reply not yet published some working days after it was sent.
     def _disclosure_due(self, window: Window):
         rows = (
-            Reply.objects.filter(_literal(_TO_PUBLISH), assignment__body_id=self.body.pk)
+            Reply.objects.filter(literal_condition(_TO_PUBLISH), assignment__body_id=self.body.pk)
             .select_related("assignment__item", "assignment__unit")
             .defer("text", "assignment__item__text", "assignment__item__search_text")
         )
@@ -636,7 +630,7 @@ def scan_all(today: dt.date | None = None, body_code: str | None = None) -> int:
 def to_publish(body: Body) -> QuerySet:
     """The body's public replies not yet published, the oldest first."""
     return (
-        Reply.objects.filter(_literal(_TO_PUBLISH), assignment__body_id=body.pk)
+        Reply.objects.filter(literal_condition(_TO_PUBLISH), assignment__body_id=body.pk)
         .select_related("assignment__item", "assignment__unit")
         .defer("text", "assignment__item__text", "assignment__item__search_text")
         .order_by("replied_on", "id")

@@ -10,9 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField as ModelBooleanField
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.db.models.expressions import RawSQL
 from django.forms import BooleanField, Form
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -25,6 +23,7 @@ from banli.bodies.access import current_membership
 from banli.bodies.models import Body
 from banli.core import clock
 from banli.core.models import HistoryEntry
+from banli.core.sql import literal_condition
 from banli.core.web import page_of, run
 from banli.items.models import Item
 from banli.items.permissions import item_roles
@@ -392,23 +391,15 @@ def decide_extension(request, pk):
 # 督办看板 -----------------------------------------------------------------------------------
 
 
-def _literal_condition(sql: str) -> RawSQL:
-    """A condition written with its constants in the SQL, not as parameters: SQLite chooses
-    a partial index only when the query's terms match the index's WHERE as written, which a
-    bound parameter never does (PostgreSQL proves it either way). Only code constants go
-    in here, never input."""
-    return RawSQL(sql, (), output_field=ModelBooleanField())
-
-
 # The conditions of the partial indexes `assignment_open_lead_due` and
 # `item_replied_evaluation_due`, term for term.
-_OPEN_LEAD = _literal_condition(
+_OPEN_LEAD = literal_condition(
     f'"handling_assignment"."role" = \'{AssignmentRole.LEAD!s}\''
     ' AND "handling_assignment"."state" IN ('
     + ", ".join(f"'{state}'" for state in OPEN_LEAD_STATES)
     + ")"
 )
-_REPLIED = _literal_condition(f'"items_item"."state" = \'{ItemState.REPLIED!s}\'')
+_REPLIED = literal_condition(f'"items_item"."state" = \'{ItemState.REPLIED!s}\'')
 
 
 def _open_lead_assignments(scope: ListScope, *, due_until: dt.date | None = None):
