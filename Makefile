@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint test-sqlite test-postgres browser messages bench-tools bench bench-quick bench-readme
+.PHONY: install run test lint test-sqlite test-postgres browser messages bench-tools bench bench-quick bench-readme documents
 
 install: $(STAMP)
 
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-run: install
+run: install documents
 	$(BIN)/banli migrate --noinput
 	$(BIN)/banli demo
 	$(BIN)/banli collectstatic --noinput -v 0
@@ -34,6 +34,17 @@ browser:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
 
 # The benchmark's load generator and balancer, from Debian's packages (docs/benchmark.md).
+# Official documents (.docx to PDF) and the report's charts: LibreOffice's Writer without a
+# screen, poppler's pdftoppm (the tests render first pages to PNG), CJK fonts (Noto; 楷体 from
+# AR PL) and cairo for the charts' PNG, from Debian's packages where missing.
+documents:
+	@{ command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && \
+		test -e /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc && \
+		test -e /usr/share/fonts/truetype/arphic/ukai.ttc && \
+		ls /usr/lib/*/libcairo.so.2 >/dev/null 2>&1; } || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libreoffice-writer-nogui poppler-utils fonts-noto-cjk fonts-arphic-ukai libcairo2; }
+
 bench-tools:
 	@{ command -v wrk >/dev/null 2>&1 && { command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy; }; } || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk haproxy; }
@@ -61,12 +72,12 @@ lint: install
 	$(BIN)/banli makemigrations --check --dry-run >/dev/null
 	$(BIN)/lint-imports --no-cache
 
-test-sqlite: install browser bench-tools
+test-sqlite: install browser bench-tools documents
 	$(BIN)/pytest
 
 # The same suite on PostgreSQL at PG_URL. A developer without PostgreSQL skips it; under
 # CI=true the leg is required, so a PostgreSQL that does not answer fails the run.
-test-postgres: install
+test-postgres: install documents
 	@if $(BIN)/python -c "import socket, urllib.parse as u; p = u.urlsplit('$(PG_URL)'); socket.create_connection((p.hostname, p.port or 5432), 3).close()" 2>/dev/null; then \
 		echo "PostgreSQL answers at $(PG_URL): running the suite against it"; \
 		DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"; \

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "banli.followup",
     "banli.assessment",
     "banli.reminders",
+    "banli.reports",
     "banli.desk",
     "banli.batch",
     "banli.demo",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("followup/", include("banli.followup.urls")),
     path("assessment/", include("banli.assessment.urls")),
     path("reminders/", include("banli.reminders.urls")),
+    path("reports/", include("banli.reports.urls")),
     path("delivery/", include("banli.delivery.urls")),
     path("batch/", include("banli.batch.urls")),
     path("desk/", include("banli.desk.urls")),

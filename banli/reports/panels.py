@@ -1,0 +1,1 @@
+"""Panels the reports app adds to other apps' pages (banli.core.panels)."""

@@ -1,0 +1,3 @@
+"""Routes: filled by its part of the app."""
+
+urlpatterns: list = []
